@@ -1,0 +1,220 @@
+#include "http/server.hpp"
+
+#include <pistache/endpoint.h>
+#include <pistache/http.h>
+#include <pistache/peer.h>
+
+#include <atomic>
+#include <sstream>
+
+#include "util/strings.hpp"
+#include "util/thread_pool.hpp"
+
+namespace pb::http {
+
+using namespace Pistache;
+
+namespace {
+
+std::string methodName(Http::Method m) {
+    switch (m) {
+        case Http::Method::Get: return "GET";
+        case Http::Method::Post: return "POST";
+        case Http::Method::Put: return "PUT";
+        case Http::Method::Patch: return "PATCH";
+        case Http::Method::Delete: return "DELETE";
+        case Http::Method::Head: return "HEAD";
+        case Http::Method::Options: return "OPTIONS";
+        case Http::Method::Trace: return "TRACE";
+        case Http::Method::Connect: return "CONNECT";
+        default: return "GET";
+    }
+}
+
+// Converts the Pistache request into ours (on the reactor thread; cheap copies only).
+Request convert(const Http::Request& in) {
+    Request r;
+    r.method = methodName(in.method());
+    r.path = in.resource();
+    const auto& q = in.query();
+    for (auto it = q.parameters_begin(); it != q.parameters_end(); ++it)
+        r.query.emplace_back(str::urlDecode(it->first), str::urlDecode(it->second));
+    std::string qs = q.as_str();
+    if (!qs.empty() && qs[0] == '?') qs.erase(0, 1);
+    r.rawQuery = std::move(qs);
+    for (auto& h : in.headers().list()) {
+        std::string name = str::lower(h->name());
+        std::ostringstream os;
+        if (name == "content-type") {
+            auto ct = std::static_pointer_cast<Http::Header::ContentType>(h);
+            os << ct->mime().toString();
+        } else {
+            h->write(os);
+        }
+        r.headers.emplace_back(std::move(name), os.str());
+    }
+    for (auto& [name, raw] : in.headers().rawList()) r.headers.emplace_back(str::lower(name), raw.value());
+    r.body = in.body();
+    r.remoteIp = in.address().host();
+    return r;
+}
+
+// SSE/stream writer: after the head is sent, every chunk goes through peer->send(), which only
+// enqueues on the transport and is safe from any thread (ResponseStream::flush is not).
+class PeerStream final : public StreamWriter {
+public:
+    explicit PeerStream(std::weak_ptr<Tcp::Peer> peer) : peer_(std::move(peer)) {}
+    bool write(std::string_view data) override {
+        if (closed_.load()) return false;
+        auto p = peer_.lock();
+        if (!p) {
+            closed_ = true;
+            return false;
+        }
+        char head[20];
+        int n = std::snprintf(head, sizeof head, "%zx\r\n", data.size());
+        std::string chunk(head, static_cast<size_t>(n));
+        chunk.append(data);
+        chunk += "\r\n";
+        p->send(Pistache::RawBuffer(std::move(chunk), chunk.size()));
+        return true;
+    }
+    bool isOpen() const override { return !closed_.load() && !peer_.expired(); }
+    void close() override {
+        if (closed_.exchange(true)) return;
+        if (auto p = peer_.lock()) {
+            p->send(Pistache::RawBuffer(std::string("0\r\n\r\n"), 5));
+            ::shutdown(p->fd(), SHUT_RDWR);
+        }
+    }
+
+private:
+    std::weak_ptr<Tcp::Peer> peer_;
+    std::atomic<bool> closed_{false};
+};
+
+void sendResponse(Http::ResponseWriter& w, Response& res) {
+    bool hasConnection = false;
+    for (auto& [k, v] : res.headers) {
+        if (str::iequals(k, "content-type")) continue;  // set through the mime below
+        if (str::iequals(k, "connection")) hasConnection = true;
+        w.headers().addRaw(Http::Header::Raw(k, v));
+    }
+    // Pistache adds a bogus "Connection: Close" to requests without a Connection header while
+    // keeping the socket open; drop it so keep-alive clients do not reconnect every time.
+    if (!hasConnection) w.headers().remove<Http::Header::Connection>();
+    Http::Mime::MediaType mime;
+    if (auto* ct = res.header("content-type")) mime = Http::Mime::MediaType::fromString(*ct);
+    auto code = static_cast<Http::Code>(res.status);
+    if (res.headOnly || res.status == 204 || res.status == 304) {
+        w.send(code, "", mime);
+    } else {
+        w.send(code, res.body, mime);
+    }
+}
+
+}  // namespace
+
+class PbHandler final : public Http::Handler {
+public:
+    HTTP_PROTOTYPE(PbHandler)
+    PbHandler() = default;
+    PbHandler(Handler h, ThreadPool* pool) : handler_(std::move(h)), pool_(pool) {}
+
+    void onRequest(const Http::Request& req, Http::ResponseWriter writer) override {
+        auto shared = std::make_shared<Http::ResponseWriter>(std::move(writer));
+        auto request = std::make_shared<Request>(convert(req));
+        auto peer = req.peer();
+        std::weak_ptr<Tcp::Peer> weakPeer = peer;
+        bool ok = pool_->submit([this, shared, request, weakPeer] { handle(*shared, *request, weakPeer); });
+        if (!ok) {
+            Response r;
+            r.status = 503;
+            r.setHeader("Content-Type", "application/json");
+            r.body = R"({"status":503,"message":"Server is shutting down.","data":{}})";
+            sendResponse(*shared, r);
+        }
+    }
+
+    void onTimeout(const Http::Request&, Http::ResponseWriter writer) override {
+        writer.send(Http::Code::Request_Timeout, "");
+    }
+
+private:
+    void handle(Http::ResponseWriter& w, Request& req, std::weak_ptr<Tcp::Peer> weakPeer) {
+        Response res;
+        try {
+            handler_(req, res);
+        } catch (...) {
+            res = Response{};
+            res.status = 500;
+            res.setHeader("Content-Type", "application/json");
+            res.body = R"({"status":500,"message":"Something went wrong while processing your request.","data":{}})";
+        }
+        if (res.onStream) {
+            auto peer = weakPeer.lock();
+            if (!peer) return;
+            std::string head = "HTTP/1.1 " + std::to_string(res.status) + " " + statusText(res.status) + "\r\n";
+            for (auto& [k, v] : res.headers) head += k + ": " + v + "\r\n";
+            head += "Transfer-Encoding: chunked\r\nConnection: keep-alive\r\n\r\n";
+            // The stream is idle from the server's point of view: keep the header-timeout
+            // sweeper from writing a 408 into the middle of it.
+            peer->setIdle(true);
+            peer->send(Pistache::RawBuffer(std::move(head), head.size()));
+            auto stream = std::make_shared<PeerStream>(weakPeer);
+            try {
+                res.onStream(stream);
+            } catch (...) {
+                stream->close();
+            }
+            return;
+        }
+        sendResponse(w, res);
+    }
+
+    Handler handler_;
+    ThreadPool* pool_ = nullptr;
+};
+
+struct Server::Impl {
+    ServerOptions opts;
+    std::unique_ptr<Http::Endpoint> endpoint;
+    std::unique_ptr<ThreadPool> pool;
+    std::shared_ptr<PbHandler> handler;
+    uint16_t boundPort = 0;
+};
+
+Server::Server(ServerOptions opts) : impl_(std::make_unique<Impl>()) { impl_->opts = std::move(opts); }
+
+Server::~Server() { stop(); }
+
+void Server::start(Handler handler) {
+    auto& o = impl_->opts;
+    Address addr(o.host, Port(o.port));
+    impl_->endpoint = std::make_unique<Http::Endpoint>(addr);
+    auto opts = Http::Endpoint::options()
+                    .threads(o.reactorThreads)
+                    .flags(Tcp::Options::ReuseAddr | Tcp::Options::NoDelay)
+                    .maxRequestSize(o.maxRequestSize)
+                    .headerTimeout(std::chrono::seconds(60))
+                    .bodyTimeout(std::chrono::seconds(300))
+                    .keepaliveTimeout(std::chrono::minutes(30));
+    impl_->endpoint->init(opts);
+    impl_->pool = std::make_unique<ThreadPool>(static_cast<size_t>(o.workerThreads));
+    impl_->handler = std::make_shared<PbHandler>(std::move(handler), impl_->pool.get());
+    impl_->endpoint->setHandler(impl_->handler);
+    impl_->endpoint->serveThreaded();
+    impl_->boundPort = static_cast<uint16_t>(impl_->endpoint->getPort());
+}
+
+void Server::stop() {
+    if (!impl_ || !impl_->endpoint) return;
+    // Finish in-flight work first: Pistache's shutdown() does not wait for handlers.
+    impl_->pool->stop();
+    impl_->endpoint->shutdown();
+    impl_->endpoint.reset();
+}
+
+uint16_t Server::port() const { return impl_->boundPort; }
+
+}  // namespace pb::http
