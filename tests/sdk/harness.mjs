@@ -1,0 +1,219 @@
+// Shared harness for the SDK conformance suite.
+//
+// startServer() boots a fresh `PB_BIN serve` on a free loopback port with its own
+// temp data dir (after creating the superuser with `PB_BIN superuser upsert`),
+// waits for GET /api/health == 200 and returns {url, dir, stop()}.
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import assert from 'node:assert/strict';
+import PocketBase, { ClientResponseError } from 'pocketbase';
+
+export { PocketBase, ClientResponseError };
+
+export const SU_EMAIL = 'admin@example.com';
+export const SU_PASSWORD = 'Passw0rd!123';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+export function pbBin() {
+  const bin = process.env.PB_BIN || path.resolve(here, '../../build/pb');
+  if (!fs.existsSync(bin)) {
+    throw new Error(`server binary not found: ${bin} (set PB_BIN or run: bash tests/sdk/run.sh path/to/pb)`);
+  }
+  return bin;
+}
+
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+export async function startServer({ timeoutMs = 10000 } = {}) {
+  const bin = pbBin();
+  const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'pb-sdk-'));
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+
+  const up = spawnSync(bin, ['superuser', 'upsert', SU_EMAIL, SU_PASSWORD, '--dir', dir], {
+    encoding: 'utf8',
+    timeout: 30000,
+  });
+  if (up.status !== 0) {
+    await fsp.rm(dir, { recursive: true, force: true });
+    throw new Error(
+      `superuser upsert failed (status ${up.status}, signal ${up.signal}, error ${up.error?.message})\n` +
+        `stdout: ${up.stdout}\nstderr: ${up.stderr}`,
+    );
+  }
+
+  const child = spawn(bin, ['serve', '--http', `127.0.0.1:${port}`, '--dir', dir], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const keep = (chunk) => {
+    output += chunk.toString();
+    if (output.length > 200000) output = output.slice(-100000);
+  };
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  let exited = null;
+  const exitPromise = new Promise((resolve) => {
+    child.on('exit', (code, signal) => {
+      exited = { code, signal };
+      resolve(exited);
+    });
+  });
+
+  let stopped = false;
+  async function stop() {
+    if (stopped) return;
+    stopped = true;
+    if (!exited) {
+      child.kill('SIGTERM');
+      const t = setTimeout(() => {
+        if (!exited) child.kill('SIGKILL');
+      }, 5000);
+      await exitPromise;
+      clearTimeout(t);
+    }
+    await fsp.rm(dir, { recursive: true, force: true });
+  }
+
+  const deadline = Date.now() + timeoutMs;
+  let lastErr = null;
+  for (;;) {
+    if (exited) {
+      await stop();
+      throw new Error(`server exited early (${JSON.stringify(exited)}); output:\n${output}`);
+    }
+    try {
+      const res = await fetch(url + '/api/health', { signal: AbortSignal.timeout(1000) });
+      if (res.status === 200) {
+        await res.arrayBuffer();
+        break;
+      }
+      lastErr = new Error(`health status ${res.status}`);
+    } catch (e) {
+      lastErr = e;
+    }
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`server not healthy within ${timeoutMs} ms (${lastErr?.message}); output:\n${output}`);
+    }
+    await sleep(100);
+  }
+
+  return { url, dir, port, stop, output: () => output };
+}
+
+/** A fresh SDK client (guest) with auto-cancellation off. */
+export function client(url) {
+  const pb = new PocketBase(url);
+  pb.autoCancellation(false);
+  return pb;
+}
+
+/** A PocketBase client authenticated as the superuser (auto-cancellation off). */
+export async function adminClient(url) {
+  const pb = client(url);
+  await pb.collection('_superusers').authWithPassword(SU_EMAIL, SU_PASSWORD);
+  return pb;
+}
+
+/** Creates a user in `users` (or another auth collection) and returns an authenticated client + record. */
+export async function userClient(url, email, password = 'Secret12345', extra = {}, collection = 'users') {
+  const guest = client(url);
+  const rec = await guest.collection(collection).create({ email, password, passwordConfirm: password, ...extra });
+  const pb = client(url);
+  await pb.collection(collection).authWithPassword(email, password);
+  return { pb, record: rec, password };
+}
+
+/**
+ * Awaits `promise`, expects it to reject with a ClientResponseError of `status`.
+ * Optional `message` (exact) and `data` field codes ({field: code}) are checked.
+ * Returns the error for further checks.
+ */
+export async function expectError(promise, status, { message, codes } = {}) {
+  let err;
+  try {
+    await promise;
+  } catch (e) {
+    err = e;
+  }
+  assert.ok(err, `expected the request to fail with ${status}, but it succeeded`);
+  assert.ok(err instanceof ClientResponseError, `expected ClientResponseError, got ${err}`);
+  assert.equal(err.status, status, `expected status ${status}, got ${err.status}: ${JSON.stringify(err.response)}`);
+  if (message !== undefined) {
+    assert.equal(err.response?.message, message, `body: ${JSON.stringify(err.response)}`);
+  }
+  if (codes) {
+    for (const [field, code] of Object.entries(codes)) {
+      const got = err.response?.data?.[field];
+      assert.ok(got && typeof got === 'object', `expected data.${field} in ${JSON.stringify(err.response)}`);
+      if (code) assert.equal(got.code, code, `data.${field}.code in ${JSON.stringify(err.response)}`);
+      assert.equal(typeof got.message, 'string', `data.${field}.message in ${JSON.stringify(err.response)}`);
+    }
+  }
+  return err;
+}
+
+/** Checks the standard ApiError envelope {status, message, data} of a ClientResponseError. */
+export function assertEnvelope(err, status) {
+  const body = err.response;
+  assert.equal(body.status, status, `envelope status: ${JSON.stringify(body)}`);
+  assert.equal(typeof body.message, 'string', `envelope message: ${JSON.stringify(body)}`);
+  assert.ok(body.message.length > 0);
+  assert.ok(/[.?!]$/.test(body.message), `message should end with punctuation: ${body.message}`);
+  assert.ok(body.data && typeof body.data === 'object' && !Array.isArray(body.data), `envelope data: ${JSON.stringify(body)}`);
+}
+
+/** Raw fetch helper (for things the SDK hides, e.g. headers). */
+export async function rawFetch(url, pathAndQuery, { method = 'GET', token, body, headers = {} } = {}) {
+  const h = { ...headers };
+  if (token) h.Authorization = token;
+  if (body !== undefined) h['Content-Type'] = 'application/json';
+  const res = await fetch(url + pathAndQuery, {
+    method,
+    headers: h,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  let json;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return { status: res.status, headers: res.headers, text, json };
+}
+
+export const DATETIME_RE = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+export const ID_RE = /^[a-z0-9]{15}$/;
+
+/** crc32 (IEEE) of a string, as used by PocketBase for collection and field ids. */
+export function crc32(str) {
+  let c;
+  let crc = 0xffffffff;
+  const bytes = Buffer.from(str, 'utf8');
+  for (const b of bytes) {
+    c = (crc ^ b) & 0xff;
+    for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0xedb88320 : c >>> 1;
+    crc = (crc >>> 8) ^ c;
+  }
+  return (crc ^ 0xffffffff) >>> 0;
+}
