@@ -417,7 +417,8 @@ describe('filter', () => {
     assert.deepEqual(await p("labels:each ?= 'a'"), ['p1', 'p3']);
     assert.deepEqual(await p("labels:each ?= 'c'"), ['p2']);
     assert.deepEqual(await p("labels:each = 'a'"), ['p3']);
-    assert.deepEqual(await p("labels:each ?!= 'a'"), ['p1', 'p2']);
+    // an empty array behaves like a single NULL item, and NULL IS NOT 'a' is true
+    assert.deepEqual(await p("labels:each ?!= 'a'"), ['p1', 'p2', 'p4']);
     assert.deepEqual(await p('labels:length = 2'), ['p1', 'p2']);
     assert.deepEqual(await p('labels:length = 0'), ['p4']);
     assert.deepEqual(await p("labels ~ 'c'"), ['p2']);
