@@ -319,12 +319,12 @@ describe('access control', () => {
   test('guest gets 401 on every collections endpoint', async () => {
     const g = client(srv.url);
     for (const p of [
-      g.collections.getList(1, 10),
-      g.collections.getOne('users'),
-      g.collections.create({ name: 'x1', type: 'base' }),
-      g.collections.update('users', { listRule: '' }),
-      g.collections.delete('everything'),
-      g.collections.truncate('everything'),
+      () => g.collections.getList(1, 10),
+      () => g.collections.getOne('users'),
+      () => g.collections.create({ name: 'x1', type: 'base' }),
+      () => g.collections.update('users', { listRule: '' }),
+      () => g.collections.delete('everything'),
+      () => g.collections.truncate('everything'),
     ]) {
       const err = await expectError(p, 401);
       assertEnvelope(err, 401);
@@ -334,12 +334,12 @@ describe('access control', () => {
   test('a regular user gets 403 on every collections endpoint', async () => {
     const u = user.pb;
     for (const p of [
-      u.collections.getList(1, 10),
-      u.collections.getOne('users'),
-      u.collections.create({ name: 'x2', type: 'base' }),
-      u.collections.update('users', { listRule: '' }),
-      u.collections.delete('everything'),
-      u.collections.truncate('everything'),
+      () => u.collections.getList(1, 10),
+      () => u.collections.getOne('users'),
+      () => u.collections.create({ name: 'x2', type: 'base' }),
+      () => u.collections.update('users', { listRule: '' }),
+      () => u.collections.delete('everything'),
+      () => u.collections.truncate('everything'),
     ]) {
       const err = await expectError(p, 403);
       assertEnvelope(err, 403);

@@ -144,14 +144,14 @@ export async function userClient(url, email, password = 'Secret12345', extra = {
 }
 
 /**
- * Awaits `promise`, expects it to reject with a ClientResponseError of `status`.
+ * Awaits `promise` (or calls it, if it is a function), expects it to reject with a ClientResponseError of `status`.
  * Optional `message` (exact) and `data` field codes ({field: code}) are checked.
  * Returns the error for further checks.
  */
 export async function expectError(promise, status, { message, codes } = {}) {
   let err;
   try {
-    await promise;
+    await (typeof promise === 'function' ? promise() : promise);
   } catch (e) {
     err = e;
   }

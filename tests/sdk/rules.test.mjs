@@ -83,11 +83,11 @@ describe('null rules: superusers only', () => {
       const pb = who === 'guest' ? guest : A.pb;
       const c = pb.collection('locked');
       for (const p of [
-        c.getList(1, 10),
-        c.getOne(rec.locked.id),
-        c.create({ title: 'x' }),
-        c.update(rec.locked.id, { title: 'x' }),
-        c.delete(rec.locked.id),
+        () => c.getList(1, 10),
+        () => c.getOne(rec.locked.id),
+        () => c.create({ title: 'x' }),
+        () => c.update(rec.locked.id, { title: 'x' }),
+        () => c.delete(rec.locked.id),
       ]) {
         const e = await expectError(p, 403, { message: SU_ONLY });
         assertEnvelope(e, 403);
