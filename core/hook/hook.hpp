@@ -91,16 +91,6 @@ public:
     // Runs the chain, then `finalAction` (may be empty) when the last handler calls next().
     void trigger(E& e, const std::function<void(E&)>& finalAction = {}) const {
         auto list = snapshot();
-        if (list->empty()) {
-            if (finalAction) finalAction(e);
-            return;
-        }
-        Chain chain{list.get(), &finalAction, &e, 0, {}};
-        chain.eventTags = e.tags();
-        auto* savedNext = e.next_;
-        auto* savedCtx = e.nextCtx_;
-        e.next_ = &Chain::advance;
-        e.nextCtx_ = &chain;
         struct Restore {
             E& e;
             void (*n)(void*);
@@ -109,7 +99,18 @@ public:
                 e.next_ = n;
                 e.nextCtx_ = c;
             }
-        } restore{e, savedNext, savedCtx};
+        } restore{e, e.next_, e.nextCtx_};
+        if (list->empty()) {
+            // next() inside the final action must not continue an enclosing trigger's chain.
+            e.next_ = nullptr;
+            e.nextCtx_ = nullptr;
+            if (finalAction) finalAction(e);
+            return;
+        }
+        Chain chain{list.get(), &finalAction, &e, 0, {}};
+        chain.eventTags = e.tags();
+        e.next_ = &Chain::advance;
+        e.nextCtx_ = &chain;
         Chain::advance(&chain);
     }
 

@@ -375,3 +375,29 @@ TEST(HookTest, SnapshotIsStableDuringConcurrentTrigger) {
     EXPECT_EQ(snap->size(), 5u);
     EXPECT_EQ(h.length(), 0u);
 }
+
+TEST(HookTest, NextInsideFinalActionOfNestedTriggerDoesNotAdvanceOuterChain) {
+    // A final action written PocketBase-style (calling e.next()) must not continue the OUTER
+    // chain, whether or not the inner hook has handlers.
+    for (bool innerHasHandlers : {false, true}) {
+        Hook<TestEvent> outer;
+        Hook<TestEvent> inner;
+        if (innerHasHandlers) inner.bind(logger("i1", 0));
+        outer.bind(mk("o1", 0, [&inner](TestEvent& e) {
+            e.log.push_back("o1");
+            inner.trigger(e, [](TestEvent& ev) {
+                ev.log.push_back("inner-final");
+                ev.next();  // nothing left in the inner chain: a no-op
+            });
+            e.log.push_back("o1:resume");
+            e.next();
+        }));
+        outer.bind(logger("o2", 1));
+        TestEvent e;
+        outer.trigger(e, finalAction());
+        Log want = innerHasHandlers
+                       ? Log{"o1", "i1", "inner-final", "o1:resume", "o2", "final"}
+                       : Log{"o1", "inner-final", "o1:resume", "o2", "final"};
+        EXPECT_EQ(e.log, want) << "inner has handlers: " << innerHasHandlers;
+    }
+}
