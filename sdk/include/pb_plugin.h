@@ -435,7 +435,8 @@ typedef struct pb_host_api {
     pb_status (*record_set_json)(pb_call* call, pb_record* rec, const char* field,
                                  size_t field_len, const char* json, size_t json_len);
 
-    /* [callback] The whole record as its API JSON (hidden fields included; borrowed). */
+    /* [callback] The whole record as JSON, as the API would show it to a superuser (borrowed).
+     * Secrets are never included: password hash and tokenKey are omitted. */
     pb_status (*record_to_json)(pb_call* call, const pb_record* rec, pb_str* out);
 
     /* [callback] A new, unsaved record of a collection. OWNED: record_release it.
