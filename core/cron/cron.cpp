@@ -186,15 +186,35 @@ bool Cron::hasStarted() const {
     return started_ && !stopping_;
 }
 
+void Cron::setInterval(std::chrono::seconds interval) {
+    if (interval.count() <= 0) throw std::invalid_argument("cron: the tick interval must be positive");
+    {
+        std::lock_guard lk(tickMu_);
+        intervalSec_ = interval.count();
+        ++intervalGen_;
+    }
+    tickCv_.notify_all();
+}
+
+std::chrono::seconds Cron::interval() const {
+    std::lock_guard lk(tickMu_);
+    return std::chrono::seconds(intervalSec_);
+}
+
 void Cron::tickerLoop() {
     using namespace std::chrono;
     std::unique_lock lk(tickMu_);
     while (!stopping_) {
         const int64_t nowSec =
             duration_cast<seconds>(system_clock::now().time_since_epoch()).count();
-        const int64_t boundary = floorDiv(nowSec, 60) * 60 + 60;
+        const int64_t step = intervalSec_;
+        const uint64_t gen = intervalGen_;
+        const int64_t boundary = floorDiv(nowSec, step) * step + step;
         const system_clock::time_point at{seconds(boundary)};
-        if (tickCv_.wait_until(lk, at, [&] { return stopping_; })) break;
+        if (tickCv_.wait_until(lk, at, [&] { return stopping_ || intervalGen_ != gen; })) {
+            if (stopping_) break;
+            continue;  // interval changed: recompute the next boundary
+        }
         if (system_clock::now() < at) continue;  // woke early: wait for the same boundary again
         lk.unlock();
         tick(boundary);

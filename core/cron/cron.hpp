@@ -12,6 +12,7 @@
 // - All methods are thread-safe, including add/remove from inside a running job. No lock is held
 //   while a job runs.
 // - Tests drive the clock with tick(epochSeconds) + waitIdle() instead of sleeping.
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -62,6 +63,13 @@ public:
     void stop();
     bool hasStarted() const;
 
+    // Tick interval (PocketBase's SetInterval), default 60 s. Ticks are aligned to multiples of
+    // the interval since the epoch and match jobs against the UTC minute of the tick, so with a
+    // 1 s interval a "* * * * *" job runs every second (useful in tests). Takes effect at once,
+    // also while started. Throws std::invalid_argument when not positive.
+    void setInterval(std::chrono::seconds interval);
+    std::chrono::seconds interval() const;
+
     // Injectable clock: starts (asynchronously) every job due at the UTC minute containing
     // epochSeconds, exactly as the ticker does at a boundary. Returns how many were started.
     size_t tick(int64_t epochSeconds);
@@ -97,6 +105,8 @@ private:
     std::thread ticker_;
     bool started_ = false;
     bool stopping_ = false;
+    int64_t intervalSec_ = 60;
+    uint64_t intervalGen_ = 0;  // bumped by setInterval to wake the ticker
     std::mutex startStopMu_;  // serialises start() and stop()
 };
 

@@ -610,3 +610,24 @@ TEST(CronScheduler, ConcurrentAddRemoveTickIsSafe) {
     EXPECT_LE(c.total(), 10u);
     EXPECT_GT(runs.load(), 0);
 }
+
+TEST(CronScheduler, RealTickerRunsDueJobsAtIntervalBoundary) {
+    // The only test that waits for the real clock: a 1 s interval, so at most ~1 s.
+    Cron c;
+    EXPECT_EQ(c.interval(), std::chrono::seconds(60));
+    EXPECT_THROW(c.setInterval(std::chrono::seconds(0)), std::invalid_argument);
+    c.setInterval(std::chrono::seconds(1));
+    std::promise<std::thread::id> ran;
+    auto fut = ran.get_future();
+    std::atomic<bool> first{true};
+    c.add("every", "* * * * *", [&] {
+        if (first.exchange(false)) ran.set_value(std::this_thread::get_id());
+    });
+    c.add("never", "0 0 30 2 *", [] { ADD_FAILURE() << "never-due job ran"; });
+    c.start();
+    ASSERT_EQ(fut.wait_for(std::chrono::milliseconds(1500)), std::future_status::ready);
+    EXPECT_NE(fut.get(), std::this_thread::get_id());
+    auto t0 = std::chrono::steady_clock::now();
+    c.stop();
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::milliseconds(200));
+}
