@@ -229,8 +229,6 @@ bool validCloseTail(std::string_view body, size_t pos) {
     return pos == body.size() || body[pos] == '\n' || body.substr(pos, 2) == "\r\n";
 }
 
-bool isHeaderNameChar(char c) { return isTokenChar(c); }
-
 // Parses the header block at the start of `content`; on success `content` is left holding
 // the part's data.
 bool parsePartHeaders(std::string_view& content, const Limits& limits, Part& part, bool& keep) {
@@ -256,7 +254,7 @@ bool parsePartHeaders(std::string_view& content, const Limits& limits, Part& par
         size_t colon = line.find(':');
         if (colon == std::string_view::npos || colon == 0) return false;
         std::string_view name = line.substr(0, colon);
-        if (!std::all_of(name.begin(), name.end(), isHeaderNameChar)) return false;
+        if (!std::all_of(name.begin(), name.end(), isTokenChar)) return false;
         if (headers.size() >= limits.maxHeadersPerPart) return false;
         headers.emplace_back(str::lower(name), std::string(str::trim(line.substr(colon + 1))));
     }
