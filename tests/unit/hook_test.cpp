@@ -1,7 +1,9 @@
 // Tests for the generic hook bus (core/hook/hook.hpp).
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <stdexcept>
+#include <thread>
 #include <string>
 #include <vector>
 
@@ -367,7 +369,7 @@ TEST(HookTest, FinalActionRunsAtMostOnceWhenNextCalledTwice) {
     EXPECT_EQ(finals, 1);
 }
 
-TEST(HookTest, SnapshotIsStableDuringConcurrentTrigger) {
+TEST(HookTest, SnapshotSurvivesUnbindAll) {
     Hook<TestEvent> h;
     for (int i = 0; i < 5; ++i) h.bind(logger("h" + std::to_string(i), i));
     auto snap = h.snapshot();
@@ -400,4 +402,30 @@ TEST(HookTest, NextInsideFinalActionOfNestedTriggerDoesNotAdvanceOuterChain) {
                        : Log{"o1", "inner-final", "o1:resume", "o2", "final"};
         EXPECT_EQ(e.log, want) << "inner has handlers: " << innerHasHandlers;
     }
+}
+
+TEST(HookTest, ConcurrentTriggerAndBindUnbind) {
+    Hook<TestEvent> h;
+    h.bind(logger("base", 0));
+    std::atomic<bool> stop{false};
+    std::atomic<int> finals{0};
+    std::vector<std::thread> triggers;
+    for (int t = 0; t < 3; ++t) {
+        triggers.emplace_back([&] {
+            while (!stop) {
+                TestEvent e;
+                h.trigger(e, [&](TestEvent&) { ++finals; });
+                ASSERT_FALSE(e.log.empty());
+                EXPECT_EQ(e.log.front(), "base");  // priority 0 always runs first
+            }
+        });
+    }
+    for (int i = 0; i < 500; ++i) {
+        h.bind(logger("x" + std::to_string(i % 7), 1 + i % 3));
+        if (i % 2) h.unbind("x" + std::to_string((i + 3) % 7));
+    }
+    stop = true;
+    for (auto& th : triggers) th.join();
+    EXPECT_GT(finals.load(), 0);
+    EXPECT_GE(h.length(), 1u);
 }
