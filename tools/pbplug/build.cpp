@@ -173,7 +173,7 @@ int build_and_install(const BuildOptions& opt, std::vector<fs::path>* installed)
             return 1;
         }
         const fs::path dest = opt.plugins_dir / so.filename();
-        std::cout << "installed " << dest.string() << "\n";
+        std::cout << "installed " << dest.string() << std::endl;
         if (installed) installed->push_back(dest);
     }
     return 0;

@@ -95,7 +95,7 @@ int cmd_dev(const Args& args) {
     }
     add_watches(fd, opt.project);
     std::cout << "pbplug dev: watching " << opt.project.string() << " -> " << opt.plugins_dir.string()
-              << " (Ctrl-C to stop)\n";
+              << " (Ctrl-C to stop)" << std::endl;
     build_and_install(opt);
 
     while (!g_stop) {
@@ -107,11 +107,11 @@ int cmd_dev(const Args& args) {
         // Debounce: editors write several files / temp files in a burst.
         while (!g_stop && ::poll(&pfd, 1, 250) > 0) relevant = drain(fd, opt.project) || relevant;
         if (!relevant || g_stop) continue;
-        std::cout << "pbplug dev: change detected, rebuilding\n";
+        std::cout << "pbplug dev: change detected, rebuilding" << std::endl;
         if (build_and_install(opt) == 0)
-            std::cout << "pbplug dev: installed; the server hot-reloads it\n";
+            std::cout << "pbplug dev: installed; the server hot-reloads it" << std::endl;
         else
-            std::cout << "pbplug dev: build failed; the server keeps the previous version\n";
+            std::cout << "pbplug dev: build failed; the server keeps the previous version" << std::endl;
         drain(fd, opt.project);  // ignore events caused by the build itself
     }
     ::close(fd);
