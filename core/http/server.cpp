@@ -4,6 +4,7 @@
 #include <pistache/http.h>
 #include <pistache/peer.h>
 
+#include <algorithm>
 #include <atomic>
 #include <sstream>
 
@@ -95,11 +96,16 @@ private:
 
 void sendResponse(Http::ResponseWriter& w, Response& res) {
     bool hasConnection = false;
+    // Pistache keeps one raw header per name: join repeated names (e.g. Vary) with ", ".
+    std::vector<std::pair<std::string, std::string>> merged;
     for (auto& [k, v] : res.headers) {
         if (str::iequals(k, "content-type")) continue;  // set through the mime below
         if (str::iequals(k, "connection")) hasConnection = true;
-        w.headers().addRaw(Http::Header::Raw(k, v));
+        auto it = std::find_if(merged.begin(), merged.end(), [&](auto& p) { return str::iequals(p.first, k); });
+        if (it != merged.end()) it->second += ", " + v;
+        else merged.emplace_back(k, v);
     }
+    for (auto& [k, v] : merged) w.headers().addRaw(Http::Header::Raw(k, v));
     // Pistache adds a bogus "Connection: Close" to requests without a Connection header while
     // keeping the socket open; drop it so keep-alive clients do not reconnect every time.
     if (!hasConnection) w.headers().remove<Http::Header::Connection>();
@@ -119,13 +125,12 @@ class PbHandler final : public Http::Handler {
 public:
     HTTP_PROTOTYPE(PbHandler)
     PbHandler() = default;
-    PbHandler(Handler h, ThreadPool* pool) : handler_(std::move(h)), pool_(pool) {}
+    PbHandler(RequestHandler h, ThreadPool* pool) : handler_(std::move(h)), pool_(pool) {}
 
     void onRequest(const Http::Request& req, Http::ResponseWriter writer) override {
+        std::weak_ptr<Tcp::Peer> weakPeer = writer.getPeer();
         auto shared = std::make_shared<Http::ResponseWriter>(std::move(writer));
         auto request = std::make_shared<Request>(convert(req));
-        auto peer = req.peer();
-        std::weak_ptr<Tcp::Peer> weakPeer = peer;
         bool ok = pool_->submit([this, shared, request, weakPeer] { handle(*shared, *request, weakPeer); });
         if (!ok) {
             Response r;
@@ -172,7 +177,7 @@ private:
         sendResponse(w, res);
     }
 
-    Handler handler_;
+    RequestHandler handler_;
     ThreadPool* pool_ = nullptr;
 };
 
@@ -188,7 +193,7 @@ Server::Server(ServerOptions opts) : impl_(std::make_unique<Impl>()) { impl_->op
 
 Server::~Server() { stop(); }
 
-void Server::start(Handler handler) {
+void Server::start(RequestHandler handler) {
     auto& o = impl_->opts;
     Address addr(o.host, Port(o.port));
     impl_->endpoint = std::make_unique<Http::Endpoint>(addr);

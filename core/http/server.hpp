@@ -19,7 +19,7 @@ struct ServerOptions {
     size_t maxRequestSize = 16 * 1024 * 1024;  // headers + body; larger gets 413
 };
 
-using Handler = std::function<void(Request&, Response&)>;
+using RequestHandler = std::function<void(Request&, Response&)>;
 
 class Server {
 public:
@@ -29,7 +29,7 @@ public:
     Server& operator=(const Server&) = delete;
 
     // Binds and starts serving in background threads. Throws on bind failure.
-    void start(Handler handler);
+    void start(RequestHandler handler);
     // Stops accepting, lets queued requests finish, joins the worker pool.
     void stop();
     uint16_t port() const;

@@ -1,0 +1,170 @@
+// /api/collections: superuser-only management of collection definitions.
+#include "api/middlewares.hpp"
+#include "api/routes.hpp"
+#include "records/filter/filter_compiler.hpp"
+#include "records/sort.hpp"
+#include "util/strings.hpp"
+
+namespace pb::api {
+
+namespace {
+
+int intParam(RequestEvent& e, const char* key, int def) {
+    auto v = e.request.queryParam(key);
+    if (!v || v->empty()) return def;
+    try {
+        size_t pos = 0;
+        int n = std::stoi(*v, &pos);
+        if (pos != v->size()) throw std::invalid_argument("x");
+        return n;
+    } catch (...) {
+        throw badRequest("Invalid " + std::string(key) + " parameter.");
+    }
+}
+
+// Simple in-memory list support (filter by name/type/system via substring; sort by a field).
+json::Value listCollections(RequestEvent& e, const std::vector<schema::CollectionPtr>& all) {
+    int page = std::max(1, intParam(e, "page", 1));
+    int perPage = intParam(e, "perPage", 30);
+    if (perPage <= 0) perPage = 30;
+    perPage = std::min(perPage, 1000);
+    std::vector<json::Value> items;
+    for (auto& c : all) items.push_back(c->toJson());
+    // Filter and sort through SQLite over a throwaway in-memory table of the listable columns.
+    auto filter = e.request.queryParam("filter").value_or("");
+    auto sort = e.request.queryParam("sort").value_or("");
+    if (!str::trim(filter).empty() || !str::trim(sort).empty()) {
+        db::Connection mem(":memory:", false);
+        mem.execScript("CREATE TABLE `_collections` (`id` TEXT, `created` TEXT, `updated` TEXT, `name` TEXT, `system` BOOLEAN, `type` TEXT, `idx` INTEGER)");
+        for (size_t i = 0; i < items.size(); ++i)
+            mem.exec("INSERT INTO `_collections` VALUES (?,?,?,?,?,?,?)",
+                     {items[i]["id"], items[i]["created"], items[i]["updated"], items[i]["name"], items[i]["system"],
+                      items[i]["type"], static_cast<double>(i)});
+        schema::Collection meta;
+        meta.name = "_collections";
+        for (auto [n, t] : {std::pair{"id", "text"}, {"created", "text"}, {"updated", "text"}, {"name", "text"},
+                            {"system", "bool"}, {"type", "text"}}) {
+            schema::Field f;
+            f.name = n;
+            f.type = t;
+            meta.fields.push_back(f);
+        }
+        records::RequestInfo info;
+        records::CollectionFinder finder = [](const std::string&) { return nullptr; };
+        std::string sql = "SELECT `idx` FROM `_collections`";
+        db::Params params;
+        if (!str::trim(filter).empty()) {
+            auto cf = records::compileFilter(filter, meta, finder, info, true);
+            sql += " WHERE " + cf.where;
+            params = cf.params;
+        }
+        if (!str::trim(sort).empty()) {
+            auto cs = records::compileSort(sort, meta, finder, info, true);
+            if (!cs.orderBy.empty()) sql += " ORDER BY " + cs.orderBy;
+        }
+        std::vector<json::Value> filtered;
+        for (auto& row : mem.query(sql, params)) filtered.push_back(items[static_cast<size_t>(row.at(0).getNumber())]);
+        items = std::move(filtered);
+    }
+    bool skipTotal = e.request.queryParam("skipTotal").value_or("") == "true" || e.request.queryParam("skipTotal").value_or("") == "1";
+    size_t total = items.size();
+    json::Value page_items = json::Value::array();
+    size_t start = static_cast<size_t>(page - 1) * static_cast<size_t>(perPage);
+    for (size_t i = start; i < items.size() && i < start + static_cast<size_t>(perPage); ++i) page_items.push(items[i]);
+    json::Value out = json::Value::object();
+    out.set("page", page);
+    out.set("perPage", perPage);
+    out.set("totalItems", skipTotal ? -1.0 : static_cast<double>(total));
+    out.set("totalPages", skipTotal ? -1.0 : static_cast<double>((total + static_cast<size_t>(perPage) - 1) / static_cast<size_t>(perPage)));
+    out.set("items", page_items);
+    return out;
+}
+
+}  // namespace
+
+void registerCollectionRoutes(App& app) {
+    auto& g = app.router().group("/api/collections");
+    auto su = std::vector<hook::Handler<RequestEvent>>{requireSuperuserAuth()};
+
+    g.get("", [](RequestEvent& e) {
+        CollectionsListRequestEvent ev;
+        ev.req = &e;
+        ev.app = &e.app;
+        ev.collections = e.app.collections().all();
+        ev.result = listCollections(e, ev.collections);
+        e.app.hooks().onCollectionsListRequest.trigger(ev, [&](CollectionsListRequestEvent& x) {
+            e.isListEnvelope = true;
+            e.json(200, x.result);
+        });
+    }, su);
+
+    g.post("", [](RequestEvent& e) {
+        CollectionRequestEvent ev;
+        ev.req = &e;
+        ev.app = &e.app;
+        ev.collection = std::make_shared<schema::Collection>(schema::CollectionStore::fromJson(e.body(), nullptr));
+        e.app.hooks().onCollectionCreateRequest.trigger(ev, [&](CollectionRequestEvent& x) {
+            auto saved = e.app.collections().save(*x.collection);
+            e.json(200, saved->toJson());
+        });
+    }, su);
+
+    g.get("/meta/scaffolds", [](RequestEvent& e) {
+        json::Value out = json::Value::object();
+        for (auto t : {schema::CollectionType::Auth, schema::CollectionType::Base, schema::CollectionType::View}) {
+            auto c = schema::CollectionStore::scaffold(t, "");
+            c.id = "";
+            out.set(schema::toString(t), c.toJson());
+        }
+        e.json(200, out);
+    }, su);
+
+    g.get("/{collection}", [](RequestEvent& e) {
+        auto c = e.app.findCollection(e.pathValue("collection"));
+        if (!c) throw notFound();
+        CollectionRequestEvent ev;
+        ev.req = &e;
+        ev.app = &e.app;
+        ev.collection = std::make_shared<schema::Collection>(*c);
+        e.app.hooks().onCollectionViewRequest.trigger(ev, [&](CollectionRequestEvent& x) { e.json(200, x.collection->toJson()); });
+    }, su);
+
+    g.patch("/{collection}", [](RequestEvent& e) {
+        auto c = e.app.findCollection(e.pathValue("collection"));
+        if (!c) throw notFound();
+        CollectionRequestEvent ev;
+        ev.req = &e;
+        ev.app = &e.app;
+        ev.collection = std::make_shared<schema::Collection>(schema::CollectionStore::fromJson(e.body(), c.get()));
+        e.app.hooks().onCollectionUpdateRequest.trigger(ev, [&](CollectionRequestEvent& x) {
+            auto saved = e.app.collections().save(*x.collection);
+            e.json(200, saved->toJson());
+        });
+    }, su);
+
+    g.del("/{collection}", [](RequestEvent& e) {
+        auto c = e.app.findCollection(e.pathValue("collection"));
+        if (!c) throw notFound();
+        CollectionRequestEvent ev;
+        ev.req = &e;
+        ev.app = &e.app;
+        ev.collection = std::make_shared<schema::Collection>(*c);
+        e.app.hooks().onCollectionDeleteRequest.trigger(ev, [&](CollectionRequestEvent& x) {
+            e.app.collections().remove(x.collection->id);
+            e.noContent(204);
+        });
+    }, su);
+
+    g.del("/{collection}/truncate", [](RequestEvent& e) {
+        auto c = e.app.findCollection(e.pathValue("collection"));
+        if (!c) throw notFound();
+        if (c->isView()) throw badRequest("View collections cannot be truncated.");
+        // Delete through the model hooks so cascades and after-hooks run.
+        e.app.runInTransaction([&] {
+            for (auto& r : e.app.findRecordsByFilter(c->id, "")) e.app.deleteRecord(*r);
+        });
+        e.noContent(204);
+    }, su);
+}
+
+}  // namespace pb::api

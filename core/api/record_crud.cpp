@@ -1,0 +1,220 @@
+// /api/collections/{collection}/records: list, view, create, update, delete with API rules.
+#include <cmath>
+
+#include "api/record_expand.hpp"
+#include "api/record_upsert.hpp"
+#include "api/routes.hpp"
+#include "records/rule_sql.hpp"
+#include "util/strings.hpp"
+
+namespace pb::api {
+
+using records::RecordPtr;
+
+namespace {
+
+records::CollectionFinder finderFor(App& app) {
+    return [&app](const std::string& n) { return app.findCollection(n); };
+}
+
+int intQuery(RequestEvent& e, const char* key, int def) {
+    auto v = e.request.queryParam(key);
+    if (!v || v->empty()) return def;
+    try {
+        size_t pos = 0;
+        long n = std::stol(*v, &pos);
+        if (pos != v->size()) throw std::invalid_argument("x");
+        return static_cast<int>(std::clamp<long>(n, -1000000, 1000000));
+    } catch (...) {
+        throw badRequest("Invalid " + std::string(key) + " parameter.");
+    }
+}
+
+bool boolQuery(RequestEvent& e, const char* key) {
+    auto v = str::lower(e.request.queryParam(key).value_or(""));
+    return v == "1" || v == "true" || v == "t";
+}
+
+void requireRule(const RequestEvent& e, const std::optional<std::string>& rule) {
+    if (!rule && !e.hasSuperuserAuth()) throw forbidden("Only superusers can perform this action.");
+}
+
+// Whether the request passes the auth collection's manageRule for record `id`.
+bool hasManageAccess(App& app, RequestEvent& e, const schema::Collection& c, const std::string& id,
+                     const records::RequestInfo& info) {
+    if (e.hasSuperuserAuth()) return true;
+    if (!c.isAuth() || !e.auth) return false;
+    auto rule = c.manageRule();
+    if (!rule || rule->empty()) return false;
+    try {
+        auto q = records::buildRecordRuleQuery(c, finderFor(app), info, rule, id, true);
+        return !app.db().query(q.sql, q.params).empty();
+    } catch (...) {
+        return false;
+    }
+}
+
+RecordPtr loadWithRule(App& app, RequestEvent& e, const schema::CollectionPtr& c, const std::string& id,
+                       const std::optional<std::string>& rule, const records::RequestInfo& info) {
+    requireRule(e, rule);
+    auto q = records::buildRecordRuleQuery(*c, finderFor(app), info, rule, id);
+    auto rows = app.db().query(q.sql, q.params);
+    if (rows.empty()) throw notFound();
+    return app.recordFromRow(c, rows[0]);
+}
+
+void listRecords(RequestEvent& e) {
+    App& app = e.app;
+    auto c = app.mustCollection(e.pathValue("collection"));
+    requireRule(e, c->listRule);
+    int page = intQuery(e, "page", 1);
+    int perPage = intQuery(e, "perPage", 30);
+    if (page <= 0) page = 1;
+    if (perPage <= 0) perPage = 30;
+    perPage = std::min(perPage, 1000);
+    auto info = e.requestInfo();
+    auto q = records::buildListQuery(*c, finderFor(app), info, e.request.queryParam("filter").value_or(""),
+                                     e.request.queryParam("sort").value_or(""));
+    auto params = q.params();
+    std::vector<RecordPtr> items;
+    for (auto& row : app.db().query(q.itemsSql(perPage, static_cast<long long>(page - 1) * perPage), params))
+        items.push_back(app.recordFromRow(c, row));
+    double total = -1, totalPages = -1;
+    if (!boolQuery(e, "skipTotal")) {
+        auto rows = app.db().query(q.countSql(), params);
+        total = rows.empty() ? 0 : rows[0].at(0).getNumber();
+        totalPages = std::ceil(total / perPage);
+    }
+    RecordsListRequestEvent ev;
+    ev.req = &e;
+    ev.app = &app;
+    ev.collection = c;
+    ev.records = std::move(items);
+    ev.result = json::Value(json::Object{{"page", page}, {"perPage", perPage}, {"totalItems", total},
+                                         {"totalPages", totalPages}});
+    app.hooks().onRecordsListRequest.trigger(ev, [&](RecordsListRequestEvent& x) {
+        json::Value out = x.result;
+        out.set("items", recordsToJson(app, e, x.records));
+        e.isListEnvelope = true;
+        e.json(200, out);
+    });
+}
+
+void viewRecord(RequestEvent& e) {
+    App& app = e.app;
+    auto c = app.mustCollection(e.pathValue("collection"));
+    auto info = e.requestInfo();
+    auto r = loadWithRule(app, e, c, e.pathValue("id"), c->viewRule, info);
+    RecordRequestEvent ev;
+    ev.req = &e;
+    ev.app = &app;
+    ev.collection = c;
+    ev.record = r;
+    app.hooks().onRecordViewRequest.trigger(ev, [&](RecordRequestEvent& x) { e.json(200, recordToJson(app, e, x.record)); });
+}
+
+void createRecord(RequestEvent& e) {
+    App& app = e.app;
+    auto c = app.mustCollection(e.pathValue("collection"));
+    if (c->isView()) throw badRequest("Failed to create record.");
+    requireRule(e, c->createRule);
+    const json::Value& body = e.body();
+    auto r = std::make_shared<records::Record>(c);
+    UpsertOptions opts;
+    opts.isSuperuser = e.hasSuperuserAuth();
+    auto info = e.requestInfo();
+    info.body = resolveBody(*r, body, opts.isSuperuser);
+    // Manage access on create is checked against the submitted data through the same CTE.
+    if (!opts.isSuperuser && c->isAuth() && e.auth) {
+        auto rule = c->manageRule();
+        if (rule && !rule->empty()) {
+            records::Record probe(c);
+            try {
+                applyBody(app, probe, body, {false, true});
+                auto q = records::buildCreateRuleQuery(*c, finderFor(app), info, *rule, dbRow(probe));
+                opts.hasManageAccess = !q.sql.empty() && !app.db().query(q.sql, q.params).empty();
+            } catch (...) {
+            }
+        }
+    }
+    opts.hasManageAccess = opts.hasManageAccess || opts.isSuperuser;
+    if (body.has("id")) r->set("id", body["id"]);
+    applyBody(app, *r, body, opts);
+    if (!opts.isSuperuser && c->createRule && !c->createRule->empty()) {
+        bool ok = false;
+        try {
+            auto q = records::buildCreateRuleQuery(*c, finderFor(app), info, *c->createRule, dbRow(*r));
+            ok = q.sql.empty() || !app.db().query(q.sql, q.params).empty();
+        } catch (const ApiError&) {
+            ok = false;
+        }
+        if (!ok) throw badRequest("Failed to create record.");
+    }
+    RecordRequestEvent ev;
+    ev.req = &e;
+    ev.app = &app;
+    ev.collection = c;
+    ev.record = r;
+    app.hooks().onRecordCreateRequest.trigger(ev, [&](RecordRequestEvent& x) {
+        app.save(*x.record);
+        if (x.record->collection().isAuth() && opts.hasManageAccess) x.record->ignoreEmailVisibility = true;
+        e.json(200, recordToJson(app, e, x.record));
+    });
+}
+
+void updateRecord(RequestEvent& e) {
+    App& app = e.app;
+    auto c = app.mustCollection(e.pathValue("collection"));
+    if (c->isView()) throw badRequest("Failed to update record.");
+    requireRule(e, c->updateRule);
+    const std::string id = e.pathValue("id");
+    auto existing = app.findRecordById(c, id);
+    if (!existing) throw notFound();
+    const json::Value& body = e.body();
+    auto info = e.requestInfo();
+    info.body = resolveBody(*existing, body, e.hasSuperuserAuth());
+    auto r = loadWithRule(app, e, c, id, c->updateRule, info);
+    UpsertOptions opts;
+    opts.isSuperuser = e.hasSuperuserAuth();
+    opts.hasManageAccess = hasManageAccess(app, e, *c, id, info);
+    applyBody(app, *r, body, opts);
+    RecordRequestEvent ev;
+    ev.req = &e;
+    ev.app = &app;
+    ev.collection = c;
+    ev.record = r;
+    app.hooks().onRecordUpdateRequest.trigger(ev, [&](RecordRequestEvent& x) {
+        app.save(*x.record);
+        e.json(200, recordToJson(app, e, x.record));
+    });
+}
+
+void deleteRecord(RequestEvent& e) {
+    App& app = e.app;
+    auto c = app.mustCollection(e.pathValue("collection"));
+    if (c->isView()) throw badRequest("Failed to delete record.");
+    auto info = e.requestInfo();
+    auto r = loadWithRule(app, e, c, e.pathValue("id"), c->deleteRule, info);
+    RecordRequestEvent ev;
+    ev.req = &e;
+    ev.app = &app;
+    ev.collection = c;
+    ev.record = r;
+    app.hooks().onRecordDeleteRequest.trigger(ev, [&](RecordRequestEvent& x) {
+        app.deleteRecord(*x.record);
+        e.noContent(204);
+    });
+}
+
+}  // namespace
+
+void registerRecordCrudRoutes(App& app) {
+    auto& g = app.router().group("/api/collections/{collection}/records");
+    g.get("", listRecords);
+    g.post("", createRecord);
+    g.get("/{id}", viewRecord);
+    g.patch("/{id}", updateRecord);
+    g.del("/{id}", deleteRecord);
+}
+
+}  // namespace pb::api

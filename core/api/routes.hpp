@@ -1,0 +1,14 @@
+#pragma once
+// Registration of every built-in API route (one file per endpoint family).
+#include "app/app.hpp"
+
+namespace pb::api {
+
+void registerHealthRoutes(App& app);
+void registerSettingsRoutes(App& app);
+void registerCollectionRoutes(App& app);
+void registerRecordCrudRoutes(App& app);
+void registerRecordAuthRoutes(App& app);
+void registerCronRoutes(App& app);
+
+}  // namespace pb::api

@@ -1,0 +1,103 @@
+#include "app/app.hpp"
+
+#include <filesystem>
+#include <iostream>
+
+#include "cron/cron.hpp"
+#include "http/server.hpp"
+#include "util/time.hpp"
+
+namespace pb {
+
+namespace fs = std::filesystem;
+
+App::App(AppOptions opts) : opts_(std::move(opts)) {}
+
+App::~App() {
+    try {
+        stop();
+    } catch (...) {
+    }
+}
+
+void App::logInfo(const std::string& msg) { std::cerr << timeutil::now() << " INFO " << msg << "\n"; }
+void App::logError(const std::string& msg) { std::cerr << timeutil::now() << " ERROR " << msg << "\n"; }
+
+void App::bootstrap() {
+    if (bootstrapped_) return;
+    BootstrapEvent e;
+    e.app = this;
+    hooks_.onBootstrap.trigger(e, [this](BootstrapEvent&) {
+        fs::create_directories(opts_.dataDir);
+        db_ = std::make_unique<db::Database>((fs::path(opts_.dataDir) / "data.db").string());
+        collections_ = std::make_unique<schema::CollectionStore>(*db_);
+        settings_ = std::make_unique<Settings>(*db_);
+        cron_ = std::make_unique<cron::Cron>();
+        runSystemMigrations();
+        registerRoutes();
+        bootstrapped_ = true;
+    });
+}
+
+void App::runSystemMigrations() {
+    collections_->ensureSystemTables();
+    installRuleValidator();
+    collections_->load();
+    if (collections_->empty()) {
+        db_->write([&] { collections_->createSystemCollections(); });
+        db_->exec("INSERT OR IGNORE INTO _migrations (file, applied) VALUES ('1640988000_init.go', ?)",
+                  {static_cast<double>(timeutil::nowMillis() * 1000)});
+    }
+    settings_->load();
+}
+
+void App::start(const std::string& host, uint16_t port) {
+    bootstrap();
+    ServeEvent e;
+    e.app = this;
+    hooks_.onServe.trigger(e, [&](ServeEvent&) {
+        http::ServerOptions so;
+        so.host = host;
+        so.port = port;
+        so.workerThreads = opts_.workerThreads;
+        server_ = std::make_unique<http::Server>(so);
+        server_->start([this](http::Request& req, http::Response& res) { handle(req, res); });
+        registerSystemCronJobs();
+        cron_->start();
+    });
+}
+
+uint16_t App::port() const { return server_ ? server_->port() : 0; }
+
+void App::stop(bool isRestart) {
+    if (!bootstrapped_ || stopped_.exchange(true)) return;
+    TerminateEvent e;
+    e.app = this;
+    e.isRestart = isRestart;
+    hooks_.onTerminate.trigger(e, [this](TerminateEvent&) {
+        if (cron_) cron_->stop();
+        if (server_) server_->stop();
+        server_.reset();
+        if (db_) db_->close();
+    });
+}
+
+void App::registerSystemCronJobs() {
+    cron_->add("__pbDBOptimize__", "0 0 * * *", [this] {
+        try {
+            db_->checkpoint();
+        } catch (const std::exception& ex) {
+            logError(std::string("db optimize: ") + ex.what());
+        }
+    });
+}
+
+schema::CollectionPtr App::findCollection(const std::string& idOrName) const { return collections_->find(idOrName); }
+
+schema::CollectionPtr App::mustCollection(const std::string& idOrName) const {
+    auto c = collections_->find(idOrName);
+    if (!c) throw notFound("Missing collection context.");
+    return c;
+}
+
+}  // namespace pb

@@ -1,0 +1,163 @@
+#pragma once
+// The application: owns the database, the collection cache, settings, the hook bus, the router
+// and the cron scheduler. No globals: several Apps can live in one process (tests do this).
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "app/events.hpp"
+#include "app/settings.hpp"
+#include "db/database.hpp"
+#include "hook/hook.hpp"
+#include "router/router.hpp"
+#include "schema/collection_store.hpp"
+
+namespace pb::cron {
+class Cron;
+}
+namespace pb::http {
+class Server;
+}
+
+namespace pb {
+
+struct AppOptions {
+    std::string dataDir = "pb_data";
+    bool dev = false;
+    std::string pluginsDir;  // empty = <dataDir>/../plugins
+    int workerThreads = 16;
+};
+
+// The hook catalogue (PocketBase names, C++ style). See docs/hooks.md for firing order and
+// which hooks run inside the write transaction.
+struct Hooks {
+    hook::Hook<BootstrapEvent> onBootstrap;
+    hook::Hook<ServeEvent> onServe;
+    hook::Hook<TerminateEvent> onTerminate;
+
+    // Record model hooks (inside the write transaction, except After*).
+    hook::Hook<RecordEvent> onRecordValidate;
+    hook::Hook<RecordEvent> onRecordCreate;
+    hook::Hook<RecordEvent> onRecordCreateExecute;
+    hook::Hook<RecordEvent> onRecordAfterCreateSuccess;
+    hook::Hook<RecordEvent> onRecordAfterCreateError;
+    hook::Hook<RecordEvent> onRecordUpdate;
+    hook::Hook<RecordEvent> onRecordUpdateExecute;
+    hook::Hook<RecordEvent> onRecordAfterUpdateSuccess;
+    hook::Hook<RecordEvent> onRecordAfterUpdateError;
+    hook::Hook<RecordEvent> onRecordDelete;
+    hook::Hook<RecordEvent> onRecordDeleteExecute;
+    hook::Hook<RecordEvent> onRecordAfterDeleteSuccess;
+    hook::Hook<RecordEvent> onRecordAfterDeleteError;
+    hook::Hook<RecordEnrichEvent> onRecordEnrich;
+
+    // Collection model hooks.
+    hook::Hook<CollectionEvent> onCollectionValidate;
+    hook::Hook<CollectionEvent> onCollectionCreate;
+    hook::Hook<CollectionEvent> onCollectionAfterCreateSuccess;
+    hook::Hook<CollectionEvent> onCollectionUpdate;
+    hook::Hook<CollectionEvent> onCollectionAfterUpdateSuccess;
+    hook::Hook<CollectionEvent> onCollectionDelete;
+    hook::Hook<CollectionEvent> onCollectionAfterDeleteSuccess;
+
+    // Request hooks.
+    hook::Hook<RecordsListRequestEvent> onRecordsListRequest;
+    hook::Hook<RecordRequestEvent> onRecordViewRequest;
+    hook::Hook<RecordRequestEvent> onRecordCreateRequest;
+    hook::Hook<RecordRequestEvent> onRecordUpdateRequest;
+    hook::Hook<RecordRequestEvent> onRecordDeleteRequest;
+    hook::Hook<RecordAuthRequestEvent> onRecordAuthRequest;
+    hook::Hook<RecordAuthWithPasswordRequestEvent> onRecordAuthWithPasswordRequest;
+    hook::Hook<RecordRequestEvent> onRecordAuthRefreshRequest;
+    hook::Hook<CollectionsListRequestEvent> onCollectionsListRequest;
+    hook::Hook<CollectionRequestEvent> onCollectionViewRequest;
+    hook::Hook<CollectionRequestEvent> onCollectionCreateRequest;
+    hook::Hook<CollectionRequestEvent> onCollectionUpdateRequest;
+    hook::Hook<CollectionRequestEvent> onCollectionDeleteRequest;
+    hook::Hook<SettingsEvent> onSettingsListRequest;
+    hook::Hook<SettingsEvent> onSettingsUpdateRequest;
+};
+
+class App {
+public:
+    explicit App(AppOptions opts = {});
+    ~App();
+    App(const App&) = delete;
+    App& operator=(const App&) = delete;
+
+    const AppOptions& options() const { return opts_; }
+    const std::string& dataDir() const { return opts_.dataDir; }
+    bool isDev() const { return opts_.dev; }
+
+    // Opens the data dir and database, runs system migrations, loads collections and settings,
+    // then fires onBootstrap. Idempotent.
+    void bootstrap();
+    bool isBootstrapped() const { return bootstrapped_; }
+
+    // Starts serving in background threads (fires onServe first). Throws on bind failure.
+    void start(const std::string& host, uint16_t port);
+    uint16_t port() const;
+    // Stops serving: in-flight requests finish, cron stops, onTerminate fires, DB closes.
+    void stop(bool isRestart = false);
+    // Handles one request through the router (used by the HTTP adapter, batch and tests).
+    void handle(http::Request& req, http::Response& res);
+
+    db::Database& db() { return *db_; }
+    schema::CollectionStore& collections() { return *collections_; }
+    Settings& settings() { return *settings_; }
+    Hooks& hooks() { return hooks_; }
+    router::Router<RequestEvent>& router() { return router_; }
+    cron::Cron& cron() { return *cron_; }
+
+    // ---- record operations (run the model hooks; each is one write transaction) ----
+    schema::CollectionPtr findCollection(const std::string& idOrName) const;
+    schema::CollectionPtr mustCollection(const std::string& idOrName) const;  // 404 ApiError
+    records::RecordPtr findRecordById(const schema::CollectionPtr& c, const std::string& id);
+    records::RecordPtr findRecordById(const std::string& collection, const std::string& id);
+    // Rows matching a filter (compiled with rule privileges; params bound for {:name} placeholders).
+    std::vector<records::RecordPtr> findRecordsByFilter(const std::string& collection, const std::string& filter,
+                                                        const std::string& sort = "", int limit = 0, int offset = 0,
+                                                        const json::Value& params = json::Value::object());
+    records::RecordPtr findAuthRecordByEmail(const schema::CollectionPtr& c, const std::string& email);
+    records::RecordPtr recordFromRow(const schema::CollectionPtr& c, const db::Row& row);
+    // Validates and saves (insert or update). Throws ApiError on validation failure.
+    void save(records::Record& r, bool validate = true);
+    void deleteRecord(records::Record& r);
+    // Runs fn in one write transaction (hooks fired by saves inside it join it).
+    void runInTransaction(const std::function<void()>& fn) { db_->write(fn); }
+
+    // Token helpers.
+    std::string newAuthToken(const records::Record& r, int64_t durationSeconds = 0, bool refreshable = true);
+    std::string newToken(const records::Record& r, const std::string& type, int64_t durationSeconds,
+                         json::Value extraClaims = json::Value::object());
+    // Verifies a token of the given type ("auth", "file", ...) and returns its record.
+    records::RecordPtr findRecordByToken(const std::string& token, const std::string& type);
+
+    // Serialises a record for a response: enrich hook, visibility rules relative to `req`.
+    json::Value recordJson(records::Record& r, RequestEvent* req);
+
+    // Logging (stderr; request logs land in the logs issue).
+    void logInfo(const std::string& msg);
+    void logError(const std::string& msg);
+
+private:
+    void registerRoutes();
+    void runSystemMigrations();
+    void installRuleValidator();
+    void registerSystemCronJobs();
+
+    AppOptions opts_;
+    std::unique_ptr<db::Database> db_;
+    std::unique_ptr<schema::CollectionStore> collections_;
+    std::unique_ptr<Settings> settings_;
+    std::unique_ptr<cron::Cron> cron_;
+    std::unique_ptr<http::Server> server_;
+    Hooks hooks_;
+    router::Router<RequestEvent> router_;
+    bool bootstrapped_ = false;
+    std::atomic<bool> stopped_{false};
+};
+
+}  // namespace pb

@@ -1,0 +1,17 @@
+#include "api/middlewares.hpp"
+#include "api/routes.hpp"
+#include "app/app.hpp"
+
+namespace pb {
+
+void App::registerRoutes() {
+    api::bindDefaultMiddlewares(*this);
+    api::registerHealthRoutes(*this);
+    api::registerSettingsRoutes(*this);
+    api::registerCollectionRoutes(*this);
+    api::registerRecordCrudRoutes(*this);
+    api::registerRecordAuthRoutes(*this);
+    api::registerCronRoutes(*this);
+}
+
+}  // namespace pb

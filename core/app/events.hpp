@@ -1,0 +1,145 @@
+#pragma once
+// Event types passed through the app's hooks. Record and collection events are tagged with the
+// collection id and name so handlers can be bound for specific collections.
+#include <exception>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "hook/hook.hpp"
+#include "records/request_info.hpp"
+#include "records/record.hpp"
+#include "router/event.hpp"
+#include "schema/collection.hpp"
+
+namespace pb {
+
+class App;
+
+// Every HTTP request. `auth` is the authenticated record (null for guests).
+class RequestEvent : public router::RequestEventBase {
+public:
+    RequestEvent(App& a, http::Request& req, http::Response& res) : RequestEventBase(req, res), app(a) {}
+    App& app;
+    records::RecordPtr auth;
+    std::string context = "default";  // @request.context
+
+    bool hasSuperuserAuth() const { return auth && auth->isSuperuser(); }
+    // @request.* view of this request (body parsed lazily and cached).
+    records::RequestInfo requestInfo();
+    // Parsed body (JSON / urlencoded / multipart fields). Throws 400 on a malformed body.
+    const json::Value& body();
+    void setBody(json::Value b) { body_ = std::move(b); bodyParsed_ = true; }
+    // Uploaded files of a multipart body, by field name.
+    struct UploadedFile {
+        std::string field, filename, contentType, data;
+    };
+    const std::vector<UploadedFile>& files();
+
+    // Applies ?fields= to 2xx JSON (inside `items` for list envelopes).
+    void json(int status, const json::Value& v) override;
+    bool isListEnvelope = false;
+
+private:
+    void parseBody();
+    json::Value body_;
+    std::vector<UploadedFile> files_;
+    bool bodyParsed_ = false;
+};
+
+struct BootstrapEvent : hook::Event {
+    App* app = nullptr;
+};
+struct ServeEvent : hook::Event {
+    App* app = nullptr;
+};
+struct TerminateEvent : hook::Event {
+    App* app = nullptr;
+    bool isRestart = false;
+};
+
+// Model-level record events (validate, create, create-execute, after success/error, ...).
+struct RecordEvent : hook::Event {
+    App* app = nullptr;
+    records::Record* record = nullptr;
+    std::string type;            // "create" | "update" | "delete" | "validate"
+    std::exception_ptr error;    // only for *AfterError events
+    std::vector<std::string> tags() const override {
+        return {record->collection().id, record->collection().name};
+    }
+};
+
+struct CollectionEvent : hook::Event {
+    App* app = nullptr;
+    schema::Collection* collection = nullptr;
+    std::exception_ptr error;
+    std::vector<std::string> tags() const override { return {collection->id, collection->name}; }
+};
+
+// Per-request record events (list/view/create/update/delete requests).
+struct RecordRequestEvent : hook::Event {
+    RequestEvent* req = nullptr;
+    App* app = nullptr;
+    schema::CollectionPtr collection;
+    records::RecordPtr record;
+    std::vector<std::string> tags() const override { return {collection->id, collection->name}; }
+};
+
+struct RecordsListRequestEvent : hook::Event {
+    RequestEvent* req = nullptr;
+    App* app = nullptr;
+    schema::CollectionPtr collection;
+    std::vector<records::RecordPtr> records;
+    json::Value result;  // the list envelope (page, perPage, totalItems, totalPages)
+    std::vector<std::string> tags() const override { return {collection->id, collection->name}; }
+};
+
+struct RecordEnrichEvent : hook::Event {
+    App* app = nullptr;
+    records::Record* record = nullptr;
+    RequestEvent* req = nullptr;  // may be null (realtime)
+    std::vector<std::string> tags() const override {
+        return {record->collection().id, record->collection().name};
+    }
+};
+
+struct RecordAuthRequestEvent : hook::Event {
+    RequestEvent* req = nullptr;
+    App* app = nullptr;
+    schema::CollectionPtr collection;
+    records::RecordPtr record;
+    std::string token;
+    json::Value meta;
+    std::string authMethod;  // password | oauth2 | otp | ""
+    std::vector<std::string> tags() const override { return {collection->id, collection->name}; }
+};
+
+struct RecordAuthWithPasswordRequestEvent : hook::Event {
+    RequestEvent* req = nullptr;
+    App* app = nullptr;
+    schema::CollectionPtr collection;
+    records::RecordPtr record;  // may be null; handlers may replace it
+    std::string identity, identityField, password;
+    std::vector<std::string> tags() const override { return {collection->id, collection->name}; }
+};
+
+struct CollectionRequestEvent : hook::Event {
+    RequestEvent* req = nullptr;
+    App* app = nullptr;
+    std::shared_ptr<schema::Collection> collection;
+};
+
+struct CollectionsListRequestEvent : hook::Event {
+    RequestEvent* req = nullptr;
+    App* app = nullptr;
+    std::vector<schema::CollectionPtr> collections;
+    json::Value result;
+};
+
+struct SettingsEvent : hook::Event {
+    RequestEvent* req = nullptr;
+    App* app = nullptr;
+    json::Value oldSettings, newSettings;
+};
+
+}  // namespace pb

@@ -1,0 +1,180 @@
+// Record table migrations for collection create / update (storage reference §3.4).
+#include <algorithm>
+#include <regex>
+
+#include "schema/collection_store.hpp"
+#include "util/api_error.hpp"
+#include "util/random.hpp"
+#include "util/strings.hpp"
+
+namespace pb::schema {
+
+using db::quoteIdent;
+
+namespace {
+
+struct IndexInfo {
+    std::string name;
+    std::string sql;  // with the table name normalised
+};
+
+// Parses "CREATE [UNIQUE] INDEX [IF NOT EXISTS] `name` ON `table` (...)" and rewrites the table.
+std::optional<IndexInfo> parseIndex(const std::string& sql, const std::string& table) {
+    static const std::regex re(
+        R"(^\s*CREATE\s+(UNIQUE\s+)?INDEX\s+(IF\s+NOT\s+EXISTS\s+)?[`"\[]?(\w+)[`"\]]?\s+ON\s+[`"\[]?(\w+)[`"\]]?\s*(\(.*)$)",
+        std::regex::icase);
+    std::smatch m;
+    std::string one = str::replaceAll(str::replaceAll(sql, "\n", " "), "\r", " ");
+    if (!std::regex_match(one, m, re)) return std::nullopt;
+    IndexInfo info;
+    info.name = m[3].str();
+    info.sql = std::string("CREATE ") + (m[1].matched ? "UNIQUE " : "") + "INDEX " + quoteIdent(info.name) + " ON " +
+               quoteIdent(table) + " " + m[5].str();
+    return info;
+}
+
+std::string viewTypeToField(const std::string& declared) {
+    auto t = str::lower(declared);
+    if (t.find("int") != std::string::npos || t.find("real") != std::string::npos ||
+        t.find("numeric") != std::string::npos || t.find("decimal") != std::string::npos ||
+        t.find("float") != std::string::npos || t.find("double") != std::string::npos)
+        return FieldType::Number;
+    if (t.find("bool") != std::string::npos) return FieldType::Bool;
+    if (t.find("text") != std::string::npos || t.find("char") != std::string::npos) return FieldType::Text;
+    return FieldType::Json;
+}
+
+}  // namespace
+
+std::vector<std::string> indexNames(const Collection& c) {
+    std::vector<std::string> out;
+    for (auto& i : c.indexes)
+        if (auto p = parseIndex(i, c.name)) out.push_back(p->name);
+    return out;
+}
+
+void inferViewFields(db::Database& db, Collection& c, const std::vector<CollectionPtr>& all) {
+    std::string q(str::trim(c.viewQuery()));
+    while (!q.empty() && (q.back() == ';' || std::isspace(static_cast<unsigned char>(q.back())))) q.pop_back();
+    if (q.empty() || q.find(';') != std::string::npos)
+        throw badRequest("Failed to create collection.",
+                         json::Value(json::Object{{"viewQuery", fieldError("validation_invalid_view_query", "Invalid view query.")}}));
+    c.options.set("viewQuery", q);
+    std::string tmp = "_pb_view_probe_" + random::string(8, random::kAlphaNumLower);
+    std::vector<db::Row> cols;
+    try {
+        db.write([&] {
+            db.execScript("CREATE TEMP VIEW " + quoteIdent(tmp) + " AS SELECT * FROM (" + q + ")");
+            cols = db.conn().query("PRAGMA temp.table_info(" + quoteIdent(tmp) + ")");
+            db.execScript("DROP VIEW temp." + quoteIdent(tmp));
+        });
+    } catch (const std::exception& e) {
+        throw badRequest("Failed to create collection.",
+                         json::Value(json::Object{{"viewQuery", fieldError("validation_invalid_view_query", "Invalid view query.")}}));
+    }
+    bool hasId = false;
+    std::vector<Field> fields;
+    for (auto& col : cols) {
+        std::string name = col["name"].getString();
+        Field f;
+        f.name = name;
+        if (name == "id") {
+            hasId = true;
+            f.type = FieldType::Text;
+            f.system = true;
+            f.opts.set("primaryKey", true);
+            f.opts.set("required", true);
+        } else {
+            // A column named like a field of a referenced collection keeps that field's type.
+            const Field* src = nullptr;
+            for (auto& other : all)
+                if (auto* of = other->field(name); of && q.find(other->name) != std::string::npos) src = of;
+            if (src) {
+                f = *src;
+                f.system = false;
+            } else {
+                f.type = viewTypeToField(col["type"].getString());
+            }
+        }
+        if (const Field* prev = c.field(name); prev && prev->type == f.type) f.id = prev->id;
+        if (f.id.empty()) f.id = defaultFieldId(f.type, f.name);
+        CollectionStore::applyFieldDefaults(f);
+        fields.push_back(std::move(f));
+    }
+    if (!hasId)
+        throw badRequest("Failed to create collection.",
+                         json::Value(json::Object{{"viewQuery", fieldError("validation_missing_view_id", "The view query must return an id column.")}}));
+    c.fields = std::move(fields);
+}
+
+void CollectionStore::syncTable(const Collection* oldC, const Collection& c) {
+    if (c.isView()) {
+        if (oldC) db_.execScript("DROP VIEW IF EXISTS " + quoteIdent(oldC->name));
+        db_.execScript("CREATE VIEW " + quoteIdent(c.name) + " AS SELECT * FROM (" + c.viewQuery() + ")");
+        return;
+    }
+    if (!oldC) {
+        std::vector<const Field*> sorted;
+        for (auto& f : c.fields) sorted.push_back(&f);
+        std::sort(sorted.begin(), sorted.end(), [](auto* a, auto* b) { return a->name < b->name; });
+        std::string sql = "CREATE TABLE " + quoteIdent(c.name) + " (";
+        for (size_t i = 0; i < sorted.size(); ++i) {
+            if (i) sql += ", ";
+            sql += quoteIdent(sorted[i]->name) + " " + sorted[i]->columnType();
+        }
+        sql += ")";
+        db_.execScript(sql);
+    } else {
+        // 1. Drop the old indexes; they are recreated at the end.
+        for (auto& name : indexNames(*oldC)) db_.execScript("DROP INDEX IF EXISTS " + quoteIdent(name));
+        // 2. Rename the table.
+        if (oldC->name != c.name) {
+            std::string tmp = "_tmp_" + random::string(8, random::kAlphaNumLower);
+            db_.execScript("ALTER TABLE " + quoteIdent(oldC->name) + " RENAME TO " + quoteIdent(tmp));
+            db_.execScript("ALTER TABLE " + quoteIdent(tmp) + " RENAME TO " + quoteIdent(c.name));
+        }
+        const std::string table = quoteIdent(c.name);
+        // 3. Removed fields.
+        for (auto& of : oldC->fields)
+            if (!c.fieldById(of.id)) db_.execScript("ALTER TABLE " + table + " DROP COLUMN " + quoteIdent(of.name));
+        // 4. Renamed / changed fields go through a temporary name so swaps work.
+        std::vector<std::pair<std::string, const Field*>> pendingRename;
+        for (auto& f : c.fields) {
+            const Field* of = oldC->fieldById(f.id);
+            if (!of) continue;
+            bool crossing = f.isMultiple() != of->isMultiple();
+            if (crossing) {
+                std::string tmp = "_" + f.name + random::string(5, random::kAlphaNumLower);
+                db_.execScript("ALTER TABLE " + table + " RENAME COLUMN " + quoteIdent(of->name) + " TO " + quoteIdent(tmp));
+                db_.execScript("ALTER TABLE " + table + " ADD COLUMN " + quoteIdent(f.name + "_new_tmp") + " " + f.columnType());
+                std::string col = quoteIdent(tmp);
+                std::string expr = f.isMultiple()
+                    ? "CASE WHEN COALESCE(" + col + ",'')='' THEN '[]' WHEN json_valid(" + col + ") AND json_type(" + col +
+                          ")='array' THEN " + col + " ELSE json_array(" + col + ") END"
+                    : "CASE WHEN " + col + " IS NULL OR " + col + "='[]' THEN '' WHEN json_valid(" + col + ") AND json_type(" +
+                          col + ")='array' THEN COALESCE(json_extract(" + col + ",'$[#-1]'),'') ELSE " + col + " END";
+                db_.execScript("UPDATE " + table + " SET " + quoteIdent(f.name + "_new_tmp") + " = " + expr);
+                db_.execScript("ALTER TABLE " + table + " DROP COLUMN " + col);
+                pendingRename.emplace_back(f.name + "_new_tmp", &f);
+            } else if (of->name != f.name) {
+                std::string tmp = f.name + random::string(5, random::kAlphaNumLower);
+                db_.execScript("ALTER TABLE " + table + " RENAME COLUMN " + quoteIdent(of->name) + " TO " + quoteIdent(tmp));
+                pendingRename.emplace_back(tmp, &f);
+            }
+        }
+        for (auto& [tmp, f] : pendingRename)
+            db_.execScript("ALTER TABLE " + table + " RENAME COLUMN " + quoteIdent(tmp) + " TO " + quoteIdent(f->name));
+        // 5. New fields.
+        for (auto& f : c.fields)
+            if (!oldC->fieldById(f.id))
+                db_.execScript("ALTER TABLE " + table + " ADD COLUMN " + quoteIdent(f.name) + " " + f.columnType());
+    }
+    // 6. Indexes.
+    for (auto& i : c.indexes) {
+        auto p = parseIndex(i, c.name);
+        if (!p) throw badRequest("Invalid index definition: " + i);
+        db_.execScript(p->sql);
+    }
+}
+
+}  // namespace pb::schema

@@ -1,0 +1,163 @@
+// Validation of collection definitions (names, fields, rules, indexes).
+#include <regex>
+#include <set>
+
+#include "schema/collection_store.hpp"
+#include "util/api_error.hpp"
+#include "util/strings.hpp"
+
+namespace pb::schema {
+
+namespace {
+
+bool isWord(const std::string& s) {
+    if (s.empty()) return false;
+    for (unsigned char c : s)
+        if (!(std::isalnum(c) || c == '_')) return false;
+    return true;
+}
+
+const std::set<std::string> kReservedFieldNames = {"null", "true", "false", "_rowid_", "collectionId",
+                                                   "collectionName", "expand"};
+
+}  // namespace
+
+json::Value CollectionStore::validate(const Collection& c, const Collection* existing) const {
+    json::Value errs = json::Value::object();
+    auto add = [&](const std::string& key, const char* code, const char* msg) {
+        if (!errs.has(key)) errs.set(key, fieldError(code, msg));
+    };
+
+    // id
+    if (!existing) {
+        if (c.id.empty() || c.id.size() > 100 || !isWord(c.id))
+            add("id", "validation_invalid_id", "Invalid collection id.");
+        else if (find(c.id)) add("id", "validation_collection_id_exists", "Collection id already exists.");
+    }
+    // name
+    if (str::trim(c.name).empty()) {
+        add("name", "validation_required", "Cannot be blank.");
+    } else if (c.name.size() > 255) {
+        add("name", "validation_length_out_of_range", "The length must be between 1 and 255.");
+    } else if (!isWord(c.name)) {
+        add("name", "validation_match_invalid", "Must be in a valid format.");
+    } else if (c.name.find("_via_") != std::string::npos) {
+        add("name", "validation_invalid_name", "The name must not contain '_via_'.");
+    } else {
+        for (auto& other : all()) {
+            if (existing && other->id == existing->id) continue;
+            if (str::iequals(other->name, c.name)) {
+                add("name", "validation_collection_name_exists", "Collection name must be unique (case insensitive).");
+                break;
+            }
+        }
+        if (!existing && str::startsWith(c.name, "_") && !c.system && !errs.has("name"))
+            add("name", "validation_collection_name_invalid", "Collection names starting with _ are reserved.");
+    }
+    if (existing && existing->system && !str::iequals(existing->name, c.name))
+        add("name", "validation_collection_system_name_change", "System collection name cannot be changed.");
+    if (existing && existing->type != c.type)
+        add("type", "validation_collection_type_change", "Collection type cannot be changed.");
+
+    // fields
+    json::Value fieldErrs = json::Value::object();
+    std::set<std::string> names;
+    for (size_t i = 0; i < c.fields.size(); ++i) {
+        const Field& f = c.fields[i];
+        json::Value fe = json::Value::object();
+        if (f.name.empty()) fe.set("name", fieldError("validation_required", "Cannot be blank."));
+        else if (!isWord(f.name) || f.name.size() > 100)
+            fe.set("name", fieldError("validation_match_invalid", "Must be in a valid format."));
+        else if (kReservedFieldNames.count(f.name))
+            fe.set("name", fieldError("validation_not_in_invalid", "The name is reserved."));
+        else if (!names.insert(str::lower(f.name)).second)
+            fe.set("name", fieldError("validation_duplicated_field_name", "Duplicated or invalid field name."));
+        if (!isKnownFieldType(f.type)) fe.set("type", fieldError("validation_in_invalid", "Must be a valid value."));
+        if (existing) {
+            if (auto* of = existing->fieldById(f.id); of && of->type != f.type)
+                fe.set("type", fieldError("validation_field_type_change", "Field type cannot be changed."));
+        }
+        if (f.type == FieldType::Select) {
+            auto& vals = f.opts["values"];
+            if (!vals.isArray() || vals.size() == 0) fe.set("values", fieldError("validation_required", "Cannot be blank."));
+        }
+        if (f.type == FieldType::Relation) {
+            auto target = f.relationCollectionId();
+            auto tc = target.empty() ? nullptr : find(target);
+            bool self = target == c.id;
+            if (!tc && !self) fe.set("collectionId", fieldError("validation_missing_collection", "The related collection doesn't exist."));
+            else if (tc && tc->isView() && !c.isView())
+                fe.set("collectionId", fieldError("validation_view_relation", "Non-view collections are not allowed to have a view relation."));
+        }
+        if (f.type == FieldType::Text) {
+            const auto& pat = f.opts["pattern"].getString();
+            if (!pat.empty()) {
+                try {
+                    std::regex re(pat, std::regex::ECMAScript);
+                } catch (...) {
+                    fe.set("pattern", fieldError("validation_invalid_regex", "Invalid regex pattern."));
+                }
+            }
+            double mn = f.opts["min"].getNumber(), mx = f.opts["max"].getNumber();
+            if (mn < 0) fe.set("min", fieldError("validation_min_greater_equal_than_required", "Must be no less than 0."));
+            if (mx != 0 && mx < mn) fe.set("max", fieldError("validation_min_greater_equal_than_required", "Must be no less than min."));
+        }
+        if (f.type == FieldType::Password) {
+            if (f.opts["max"].getNumber() > 71) fe.set("max", fieldError("validation_max_less_equal_than_required", "Must be no greater than 71."));
+        }
+        if (fe.size() > 0) fieldErrs.set(std::to_string(i), fe);
+    }
+    // Existing system fields cannot be removed or renamed.
+    if (existing) {
+        for (auto& of : existing->fields) {
+            if (!of.system) continue;
+            auto* nf = c.fieldById(of.id);
+            if (!nf || nf->name != of.name) {
+                add("fields", "validation_system_field_change", "System fields cannot be deleted or renamed.");
+                break;
+            }
+        }
+    }
+    if (!c.isView()) {
+        const Field* id = c.field("id");
+        if (!id || !id->primaryKey()) add("fields", "validation_missing_primary_key", "Missing or invalid id primary key field.");
+    }
+    if (fieldErrs.size() > 0 && !errs.has("fields")) errs.set("fields", fieldErrs);
+
+    // rules
+    if (ruleValidator_ && !errs.has("fields")) {
+        for (auto [key, rule] : {std::pair{"listRule", &c.listRule}, {"viewRule", &c.viewRule},
+                                 {"createRule", &c.createRule}, {"updateRule", &c.updateRule},
+                                 {"deleteRule", &c.deleteRule}}) {
+            if (!*rule || rule->value().empty()) continue;
+            if (ruleValidator_(c, rule->value())) add(key, "validation_invalid_rule", "Invalid rule.");
+        }
+        if (c.isAuth()) {
+            for (const char* key : {"authRule", "manageRule"}) {
+                auto& v = c.options[key];
+                if (!v.isString() || v.asString().empty()) continue;
+                if (ruleValidator_(c, v.asString())) add(key, "validation_invalid_rule", "Invalid rule.");
+            }
+        }
+    }
+    if (existing && existing->system) {
+        if (existing->listRule != c.listRule || existing->viewRule != c.viewRule || existing->createRule != c.createRule ||
+            existing->updateRule != c.updateRule || existing->deleteRule != c.deleteRule) {
+            if (existing->name != "users") add("listRule", "validation_collection_system_rules_change", "System collection API rules cannot be changed.");
+        }
+    }
+    if (c.isView() && (c.createRule || c.updateRule || c.deleteRule)) {
+        if (c.createRule) add("createRule", "validation_nil_invalid", "Must be null for view collections.");
+        if (c.updateRule) add("updateRule", "validation_nil_invalid", "Must be null for view collections.");
+        if (c.deleteRule) add("deleteRule", "validation_nil_invalid", "Must be null for view collections.");
+    }
+    // indexes
+    std::set<std::string> idxNames;
+    for (auto& n : indexNames(c)) {
+        if (!idxNames.insert(str::lower(n)).second) add("indexes", "validation_duplicated_index_name", "Duplicated index name.");
+    }
+    if (indexNames(c).size() != c.indexes.size()) add("indexes", "validation_invalid_index_expression", "Invalid index expression.");
+    return errs;
+}
+
+}  // namespace pb::schema

@@ -1,0 +1,212 @@
+#include "support/test_server.hpp"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <stdexcept>
+#include <thread>
+
+namespace pbtest {
+
+namespace fs = std::filesystem;
+
+std::string pbBinary() {
+    if (const char* b = std::getenv("PB_BIN")) return b;
+    return PB_BINARY;
+}
+
+int freePort() {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = 0;
+    ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    socklen_t len = sizeof a;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+    int port = ntohs(a.sin_port);
+    ::close(fd);
+    return port;
+}
+
+pb::json::Value HttpResponse::json() const {
+    auto v = pb::json::parse(body);
+    return v ? *v : pb::json::Value();
+}
+
+HttpResponse httpRequest(int port, const std::string& method, const std::string& path, const std::string& body,
+                         const std::map<std::string, std::string>& headers) {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    timeval tv{30, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = htons(static_cast<uint16_t>(port));
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+        ::close(fd);
+        throw std::runtime_error("connect failed");
+    }
+    std::string req = method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n";
+    bool hasCt = false;
+    for (auto& [k, v] : headers) {
+        req += k + ": " + v + "\r\n";
+        if (k == "Content-Type") hasCt = true;
+    }
+    if (!body.empty() && !hasCt) req += "Content-Type: application/json\r\n";
+    req += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+    size_t sent = 0;
+    while (sent < req.size()) {
+        ssize_t n = ::send(fd, req.data() + sent, req.size() - sent, MSG_NOSIGNAL);
+        if (n <= 0) break;
+        sent += static_cast<size_t>(n);
+    }
+    std::string raw;
+    char buf[65536];
+    HttpResponse res;
+    size_t headerEnd = std::string::npos, contentLength = std::string::npos;
+    bool chunked = false;
+    for (;;) {
+        ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+        if (n <= 0) break;
+        raw.append(buf, static_cast<size_t>(n));
+        if (headerEnd == std::string::npos) {
+            headerEnd = raw.find("\r\n\r\n");
+            if (headerEnd != std::string::npos) {
+                std::string head = raw.substr(0, headerEnd);
+                size_t lineEnd = head.find("\r\n");
+                res.status = std::atoi(head.substr(9, 3).c_str());
+                size_t pos = lineEnd + 2;
+                while (pos < head.size() && lineEnd != std::string::npos) {
+                    size_t e = head.find("\r\n", pos);
+                    std::string line = head.substr(pos, e == std::string::npos ? std::string::npos : e - pos);
+                    auto colon = line.find(':');
+                    if (colon != std::string::npos) {
+                        std::string k = line.substr(0, colon);
+                        for (auto& ch : k) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+                        std::string v = line.substr(colon + 1);
+                        while (!v.empty() && v.front() == ' ') v.erase(0, 1);
+                        res.headers[k] = v;
+                    }
+                    if (e == std::string::npos) break;
+                    pos = e + 2;
+                }
+                if (res.headers.count("content-length")) contentLength = std::stoul(res.headers["content-length"]);
+                chunked = res.headers.count("transfer-encoding") > 0;
+                if (method == "HEAD" || res.status == 204 || res.status == 304) contentLength = 0;
+            }
+        }
+        if (headerEnd != std::string::npos && !chunked && contentLength != std::string::npos &&
+            raw.size() >= headerEnd + 4 + contentLength)
+            break;
+    }
+    ::close(fd);
+    if (headerEnd != std::string::npos) {
+        res.body = raw.substr(headerEnd + 4);
+        if (contentLength != std::string::npos && res.body.size() > contentLength) res.body.resize(contentLength);
+    }
+    return res;
+}
+
+TestServer::TestServer(std::vector<std::string> extraArgs) {
+    char tmpl[] = "/tmp/pbtest_XXXXXX";
+    dir_ = ::mkdtemp(tmpl);
+    port_ = freePort();
+    std::string bin = pbBinary();
+    std::string cmd = bin + " superuser upsert admin@example.com 'Passw0rd!123' --dir " + dir_ + " > /dev/null";
+    if (std::system(cmd.c_str()) != 0) throw std::runtime_error("superuser upsert failed");
+    pid_ = ::fork();
+    if (pid_ == 0) {
+        std::string addr = "127.0.0.1:" + std::to_string(port_);
+        std::vector<std::string> args = {bin, "serve", "--http", addr, "--dir", dir_};
+        for (auto& a : extraArgs) args.push_back(a);
+        std::vector<char*> argv;
+        for (auto& a : args) argv.push_back(a.data());
+        argv.push_back(nullptr);
+        int devnull = ::open("/dev/null", 1);
+        if (!std::getenv("PB_TEST_VERBOSE")) ::dup2(devnull, 1);
+        ::execv(bin.c_str(), argv.data());
+        ::_exit(127);
+    }
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+    while (std::chrono::steady_clock::now() < deadline) {
+        try {
+            if (httpRequest(port_, "GET", "/api/health").status == 200) return;
+        } catch (...) {
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(30));
+    }
+    stop();
+    throw std::runtime_error("server did not become healthy");
+}
+
+TestServer::~TestServer() {
+    stop();
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+}
+
+void TestServer::stop() {
+    if (pid_ <= 0) return;
+    ::kill(pid_, SIGTERM);
+    for (int i = 0; i < 100; ++i) {
+        int st = 0;
+        if (::waitpid(pid_, &st, WNOHANG) == pid_) {
+            pid_ = -1;
+            return;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, nullptr, 0);
+    pid_ = -1;
+}
+
+HttpResponse TestServer::request(const std::string& method, const std::string& path, const std::string& body,
+                                 const std::map<std::string, std::string>& headers) {
+    return httpRequest(port_, method, path, body, headers);
+}
+
+static std::map<std::string, std::string> authHeaders(const std::string& token) {
+    if (token.empty()) return {};
+    return {{"Authorization", token}};
+}
+
+HttpResponse TestServer::get(const std::string& path, const std::string& token) { return request("GET", path, "", authHeaders(token)); }
+HttpResponse TestServer::post(const std::string& path, const pb::json::Value& body, const std::string& token) {
+    return request("POST", path, body.dump(), authHeaders(token));
+}
+HttpResponse TestServer::patch(const std::string& path, const pb::json::Value& body, const std::string& token) {
+    return request("PATCH", path, body.dump(), authHeaders(token));
+}
+HttpResponse TestServer::del(const std::string& path, const std::string& token) { return request("DELETE", path, "", authHeaders(token)); }
+
+std::string TestServer::superuserToken() {
+    if (!suToken_.empty()) return suToken_;
+    auto r = post("/api/collections/_superusers/auth-with-password",
+                  pb::json::Value(pb::json::Object{{"identity", "admin@example.com"}, {"password", "Passw0rd!123"}}));
+    if (r.status != 200) throw std::runtime_error("superuser auth failed: " + r.body);
+    suToken_ = r.json()["token"].getString();
+    return suToken_;
+}
+
+std::string TestServer::createUser(const std::string& email, const std::string& password, std::string* idOut) {
+    auto c = post("/api/collections/users/records",
+                  pb::json::Value(pb::json::Object{{"email", email}, {"password", password}, {"passwordConfirm", password}}));
+    if (c.status != 200) throw std::runtime_error("create user failed: " + c.body);
+    if (idOut) *idOut = c.json()["id"].getString();
+    auto r = post("/api/collections/users/auth-with-password",
+                  pb::json::Value(pb::json::Object{{"identity", email}, {"password", password}}));
+    if (r.status != 200) throw std::runtime_error("user auth failed: " + r.body);
+    return r.json()["token"].getString();
+}
+
+}  // namespace pbtest
