@@ -17,6 +17,22 @@ using namespace Pistache;
 
 namespace {
 
+// Pistache serialises only typed headers (raw ones are dropped from responses), so arbitrary
+// response headers go through this dynamic header type.
+class DynHeader final : public Http::Header::Header {
+public:
+    DynHeader(std::string n, std::string v) : name_(std::move(n)), value_(std::move(v)) {}
+    const char* name() const override { return name_.c_str(); }
+    void parse(const std::string& data) override { value_ = data; }
+    void write(std::ostream& os) const override { os << value_; }
+#ifdef SAFE_HEADER_CAST
+    uint64_t hash() const override { return 0; }
+#endif
+
+private:
+    std::string name_, value_;
+};
+
 std::string methodName(Http::Method m) {
     switch (m) {
         case Http::Method::Get: return "GET";
@@ -105,7 +121,7 @@ void sendResponse(Http::ResponseWriter& w, Response& res) {
         if (it != merged.end()) it->second += ", " + v;
         else merged.emplace_back(k, v);
     }
-    for (auto& [k, v] : merged) w.headers().addRaw(Http::Header::Raw(k, v));
+    for (auto& [k, v] : merged) w.headers().add(std::make_shared<DynHeader>(k, v));
     // Pistache adds a bogus "Connection: Close" to requests without a Connection header while
     // keeping the socket open; drop it so keep-alive clients do not reconnect every time.
     if (!hasConnection) w.headers().remove<Http::Header::Connection>();
