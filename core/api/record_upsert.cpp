@@ -137,7 +137,8 @@ void applyBody(App&, Record& r, const json::Value& body, const UpsertOptions& op
             else if (confirm != pw) errs.add("passwordConfirm", "validation_values_mismatch", "Values don't match.");
             if (!isNew && !opts.hasManageAccess) {
                 std::string old = body["oldPassword"].getString();
-                if (old.empty() || !r.validatePassword(old))
+                if (old.empty()) errs.add("oldPassword", "validation_required", "Cannot be blank.");
+                else if (!r.validatePassword(old))
                     errs.add("oldPassword", "validation_invalid_old_password", "Missing or invalid old password.");
             }
             if (errs.empty()) r.setPassword(pw);

@@ -48,13 +48,13 @@ json::Value authOptions(bool superusers) {
                         {"mappedFields", json::Value(json::Object{{"id", ""}, {"name", ""}, {"username", ""}, {"avatarURL", ""}})},
                         {"enabled", false}}));
     o.set("passwordAuth", json::Value(json::Object{{"enabled", true}, {"identityFields", json::Value(json::Array{"email"})}}));
-    o.set("mfa", json::Value(json::Object{{"enabled", false}, {"duration", 1800.0}, {"rule", ""}}));
+    o.set("mfa", json::Value(json::Object{{"enabled", false}, {"duration", 600.0}, {"rule", ""}}));
     o.set("otp", json::Value(json::Object{{"enabled", false}, {"duration", 180.0}, {"length", 8.0},
                                           {"emailTemplate", tmpl("OTP for {APP_NAME}", kOtpBody)}}));
-    o.set("authToken", tokenCfg(superusers ? 86400 : 604800));
+    o.set("authToken", tokenCfg(superusers ? 86400 : 432000));
     o.set("passwordResetToken", tokenCfg(1800));
     o.set("emailChangeToken", tokenCfg(1800));
-    o.set("verificationToken", tokenCfg(259200));
+    o.set("verificationToken", tokenCfg(86400));
     o.set("fileToken", tokenCfg(180));
     o.set("verificationTemplate", tmpl("Verify your {APP_NAME} email", kVerifyBody));
     o.set("resetPasswordTemplate", tmpl("Reset your {APP_NAME} password", kResetBody));
