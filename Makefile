@@ -4,7 +4,7 @@ JOBS ?= $(shell nproc)
 ADDR ?= 127.0.0.1:8090
 DATA ?= ./pb_data
 
-.PHONY: all deps build serve test test-unit test-api test-sdk clean
+.PHONY: all deps build serve test test-unit test-api test-sdk clean bench
 
 all: build
 
@@ -23,6 +23,11 @@ serve: build
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 300
 	@bash tests/sdk/run.sh $(BUILD)/pb
+
+# Benchmarks: Release build in build-bench/, floor + PocketBase operations, writes docs/benchmarks.md.
+bench: deps
+	cmake -S . -B build-bench -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+	bash bench/run.sh --build-dir build-bench
 
 clean:
 	rm -rf $(BUILD)
