@@ -2,7 +2,7 @@
 local tid, counter, nthreads = 0, 0, 0
 function setup(thread) nthreads = nthreads + 1; thread:set("tid", nthreads) end
 function init(args)
-  path = os.getenv("BENCH_PATH")
+  path = os.getenv("BENCH_PATH") or wrk.path
   headers = { ["Content-Type"] = "application/json" }
   local tok = os.getenv("BENCH_TOKEN")
   if tok and tok ~= "" then headers["Authorization"] = tok end

@@ -3,7 +3,7 @@
 local nthreads = 0
 function setup(thread) nthreads = nthreads + 1; thread:set("tid", nthreads) end
 function init(args)
-  path = os.getenv("BENCH_PATH")
+  path = os.getenv("BENCH_PATH") or wrk.path
   prefix = os.getenv("BENCH_ID_PREFIX") or "p"
   max = tonumber(os.getenv("BENCH_ID_MAX") or "1")
   headers = {}
