@@ -56,8 +56,16 @@ if [ "$DO_BUILD" = 1 ]; then
   [ -f "$BUILD_DIR/build.ninja" ] || cmake -S "$ROOT" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null || exit 1
   targets="pb pb_bench_floor pb_bench_client"
   grep -q "bench_hook_v2" "$BUILD_DIR/build.ninja" 2>/dev/null && targets="$targets bench_hook bench_hook_v2"
-  cmake --build "$BUILD_DIR" -j "$(nproc)" --target $targets || exit 1
+  if ! cmake --build "$BUILD_DIR" -j "$(nproc)" --target $targets; then
+    # The tree is shared with people mid-edit: measure the last good binaries rather than nothing.
+    [ -x "$BUILD_DIR/pb" ] || exit 1
+    BUILD_NOTE="the build failed; measured the previous binaries ($(date -u -r "$BUILD_DIR/pb" '+%Y-%m-%d %H:%M UTC'))"
+    echo "warning: $BUILD_NOTE"
+  fi
 fi
+BUILD_NOTE=${BUILD_NOTE:-}
+REV="$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+git -C "$ROOT" diff --quiet HEAD -- core cmd 2>/dev/null || REV="$REV + uncommitted changes in core/ or cmd/"
 PB="$BUILD_DIR/pb"
 FLOOR="$BUILD_DIR/bench/pb_bench_floor"
 CLIENT="$BUILD_DIR/bench/pb_bench_client"
@@ -351,7 +359,7 @@ TABLE="$WORK/table.md"
 } >"$TABLE"
 
 echo
-echo "== results ($CMD, $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $CPU)"
+echo "== results ($CMD, $(date -u "+%Y-%m-%d %H:%M UTC"), $(nproc) cores, $CPU, commit $REV)"
 cat "$TABLE"
 
 # Chart: req/s of ours vs PocketBase (midpoint of its range) vs target, log scale.
@@ -394,6 +402,8 @@ if [ "$MODE" = full ] || [ -n "$OUT_DIR" ]; then
     echo "Produced by \`$CMD\` (bench/run.sh) on $(date -u '+%Y-%m-%d %H:%M UTC'): $(nproc) cores, $CPU,"
     echo "load average at the end $(cut -d' ' -f1-3 /proc/loadavg). wrk $DUR s per run, loopback, keep-alive;"
     echo "the load generator shares the cores with the server. Regenerate with \`make bench\`."
+    echo
+    echo "Source: commit $REV.${BUILD_NOTE:+ **Note: $BUILD_NOTE.**}"
     echo
     echo "**× floor** is the figure divided by the floor measured in the same run: a bare Pistache + SQLite"
     echo "server (bench/floor, WAL, synchronous=NORMAL, per-thread connections, keep-alive fix) doing the"

@@ -1,7 +1,8 @@
 -- POST a new, unique JSON body each time (keep-alive). env: BENCH_PATH, BENCH_TOKEN (optional)
-local tid, counter, nthreads = 0, 0, 0
+local counter, nthreads = 0, 0
 function setup(thread) nthreads = nthreads + 1; thread:set("tid", nthreads) end
 function init(args)
+  tid = tonumber(tid) or 1  -- set per thread by setup()
   path = os.getenv("BENCH_PATH") or wrk.path
   headers = { ["Content-Type"] = "application/json" }
   local tok = os.getenv("BENCH_TOKEN")

@@ -1,7 +1,8 @@
 -- PATCH BENCH_PATH ("{id}" = BENCH_ID_PREFIX .. %014d of a random 1..BENCH_ID_MAX) with a unique body.
-local tid, counter, nthreads = 0, 0, 0
+local counter, nthreads = 0, 0
 function setup(thread) nthreads = nthreads + 1; thread:set("tid", nthreads) end
 function init(args)
+  tid = tonumber(tid) or 1  -- set per thread by setup()
   path = os.getenv("BENCH_PATH")
   prefix = os.getenv("BENCH_ID_PREFIX") or "u"
   max = tonumber(os.getenv("BENCH_ID_MAX") or "1")
