@@ -125,7 +125,7 @@ run_wrk() {
   non2xx=$(echo "$out" | awk '/Non-2xx or 3xx responses:/{print $5}')
   sockerr=$(echo "$out" | awk '/Socket errors:/{gsub(",","");print $4+$6+$8+$10}')
   local errs=$(( ${non2xx:-0} + ${sockerr:-0} ))
-  [ -n "$rps" ] || { rps=0; echo "wrk failed for $key: $out" >&2; }
+  [ -n "$rps" ] || { rps=0; WRK_FAILED="${WRK_FAILED:-} $key"; echo "wrk failed for $key: $out" >&2; }
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n' "$key" "$label" "$conc" "$rps" "$errs" "$fkey" "$pbref" "$target" >>"$RES"
   printf '  %-44s c=%-5s %9s req/s  errors=%s\n' "$label" "$conc" "$rps" "$errs"
 }
@@ -208,7 +208,7 @@ stop_server
 T0=$(date +%s.%N)
 seq_cte() { echo "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c WHERE x<$1)"; }
 D="'2024-01-01 00:00:00.000Z'"
-sqlite3 "$DATA/data.db" <<SQL || { echo "seeding failed"; exit 1; }
+sqlite3 "$DATA/data.db" >/dev/null <<SQL || { echo "seeding failed"; exit 1; }
 PRAGMA journal_mode=WAL;
 BEGIN;
 $(seq_cte "$N_AUTHORS") INSERT INTO authors(id,name,created,updated) SELECT printf('a%014d',x),'author '||x,$D,$D FROM c;
@@ -291,6 +291,11 @@ fi
 
 # ---------------------------------------------------------------- 5. realtime fan-out (guarded)
 echo "== realtime fan-out"
+# On a freshly restarted server: the per-connection RSS is not hidden by memory the allocator kept
+# from the c=500/c=1000 runs, and the latency is not that of a server still flushing earlier work.
+stop_server
+start_pb
+sleep 1
 RT_CODE=$(curl -s -o /dev/null -m 1 -w '%{http_code}' -H 'Accept: text/event-stream' "$B/api/realtime")
 RSS_PER_SSE=""
 if [ "$RT_CODE" = 200 ]; then
@@ -302,6 +307,7 @@ if [ "$RT_CODE" = 200 ]; then
   extra rt_recv "realtime: subscribers that got the event" "${RCV:-0} of ${SSE_CLIENTS}" "10,000" "(${SUBS:-0} subscribed)"
   extra rt_p50 "realtime: one create → subscriber, p50" "$(kv p50_ms) ms" "-" ""
   extra rt_p99 "realtime: one create → subscriber, p99" "$(kv p99_ms) ms" "< 200 ms" ""
+  extra rt_create "realtime: the create request itself" "$(kv create_ms) ms" "-" "(its response time)"
   if [ "${SUBS:-0}" -gt 0 ]; then
     RSS_PER_SSE=$(awk -v a="$(kv rss_after_kb)" -v b="$(kv rss_before_kb)" -v n="$SUBS" 'BEGIN{printf "%.1f", (a-b)/n}')
   fi
@@ -434,7 +440,8 @@ if [ "$MODE" = full ] || [ -n "$OUT_DIR" ]; then
     echo "  while wrk (c=10) hits that route, and \`pb_bench_client reload\` polls until v2 answers."
     echo "- Realtime: \`pb_bench_client sse\` opens $SSE_CLIENTS SSE connections (fd limit raised to the hard limit),"
     echo "  subscribes each to \`rt/*\`, creates one \`rt\` record and times, per subscriber, request → event."
-    echo "- RSS from /proc/PID/status (VmRSS). RSS per SSE connection = (RSS with all subscribers − before) / subscribers."
+    echo "- RSS from /proc/PID/status (VmRSS). RSS per SSE connection = (RSS with all subscribers − before) / subscribers,"
+    echo "  on a server restarted just before the realtime step (same data dir)."
     echo "- Rows marked n/a are features not present in the server yet (plugins: GET /api/benchhook/version does not"
     echo "  answer; realtime: GET /api/realtime is not 200); the suite picks them up once they exist."
   } >"$MD"
@@ -444,8 +451,8 @@ fi
 
 # Smoke: fail only when the suite could not run (a core step produced no figure).
 if [ "$MODE" = smoke ]; then
-  bad=$(awk -F'\t' '$4=="0"{print $1}' "$RES" | xargs)
-  [ -z "$bad" ] || { echo "smoke: no figure for: $bad"; exit 1; }
+  # (A figure of 0 req/s is not a failure: a 1 s bcrypt run on a busy machine may finish nothing.)
+  [ -z "${WRK_FAILED:-}" ] || { echo "smoke: wrk could not run:${WRK_FAILED}"; exit 1; }
   echo "smoke: ok"
 fi
 exit 0

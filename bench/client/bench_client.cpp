@@ -7,7 +7,7 @@
 //
 // Usage: pb_bench_client sse --port P --clients N --topic 'rt/*' --create /api/collections/rt/records
 //                             [--pid SERVER_PID] [--timeout SECONDS]
-// Prints one line: connected=.. subscribed=.. received=.. p50_ms=.. p99_ms=.. max_ms=..
+// Prints one line: connected=.. subscribed=.. received=.. p50_ms=.. p99_ms=.. max_ms=.. create_ms=..
 //                  rss_before_kb=.. rss_after_kb=..
 //
 // `reload`: hot-reload latency. Renames FROM over TO (the file "lands" atomically, as `pbplug`
@@ -287,6 +287,7 @@ int sseMain(int argc, char** argv) {
     // Phase 3: one create, then wait for every subscriber's event.
     auto t0 = Clock::now();
     int st = http.post(createPath, "{\"title\":\"fan-out\"}");
+    double createMs = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
     int received = 0;
     auto onEvent = [&](Client& c) {
         if (c.done || !c.subscribed) return;
@@ -307,9 +308,9 @@ int sseMain(int argc, char** argv) {
         return lat[std::min(lat.size() - 1, static_cast<size_t>(p * static_cast<double>(lat.size())))];
     };
     std::printf("clients=%d connected=%d subscribed=%d create_status=%d received=%d p50_ms=%.2f p99_ms=%.2f "
-                "max_ms=%.2f rss_before_kb=%ld rss_after_kb=%ld\n",
+                "max_ms=%.2f create_ms=%.2f rss_before_kb=%ld rss_after_kb=%ld\n",
                 n, connected, subscribed, st, received, pct(0.5), pct(0.99), lat.empty() ? -1.0 : lat.back(),
-                rssBefore, rssAfter);
+                createMs, rssBefore, rssAfter);
     for (auto& c : cs)
         if (c.fd >= 0) close(c.fd);
     return received == subscribed && subscribed > 0 ? 0 : 1;
