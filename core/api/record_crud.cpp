@@ -4,6 +4,7 @@
 #include "api/record_expand.hpp"
 #include "api/record_upsert.hpp"
 #include "api/routes.hpp"
+#include "files/record_files.hpp"
 #include "records/rule_sql.hpp"
 #include "util/strings.hpp"
 
@@ -140,6 +141,7 @@ void createRecord(RequestEvent& e) {
     opts.hasManageAccess = opts.hasManageAccess || opts.isSuperuser;
     if (body.has("id")) r->set("id", body["id"]);
     applyBody(app, *r, body, opts);
+    auto filePlan = files::applyFileFields(*r, body, e.files());
     if (!opts.isSuperuser && c->createRule && !c->createRule->empty()) {
         bool ok = false;
         try {
@@ -156,7 +158,7 @@ void createRecord(RequestEvent& e) {
     ev.collection = c;
     ev.record = r;
     app.hooks().onRecordCreateRequest.trigger(ev, [&](RecordRequestEvent& x) {
-        app.save(*x.record);
+        files::saveWithFiles(app, *x.record, filePlan);
         if (x.record->collection().isAuth() && opts.hasManageAccess) x.record->ignoreEmailVisibility = true;
         e.json(200, recordToJson(app, e, x.record));
     });
@@ -178,13 +180,14 @@ void updateRecord(RequestEvent& e) {
     opts.isSuperuser = e.hasSuperuserAuth();
     opts.hasManageAccess = hasManageAccess(app, e, *c, id, info);
     applyBody(app, *r, body, opts);
+    auto filePlan = files::applyFileFields(*r, body, e.files());
     RecordRequestEvent ev;
     ev.req = &e;
     ev.app = &app;
     ev.collection = c;
     ev.record = r;
     app.hooks().onRecordUpdateRequest.trigger(ev, [&](RecordRequestEvent& x) {
-        app.save(*x.record);
+        files::saveWithFiles(app, *x.record, filePlan);
         e.json(200, recordToJson(app, e, x.record));
     });
 }

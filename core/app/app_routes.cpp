@@ -12,6 +12,8 @@ void App::registerRoutes() {
     api::registerRecordCrudRoutes(*this);
     api::registerRecordAuthRoutes(*this);
     api::registerCronRoutes(*this);
+    api::registerFileRoutes(*this);
+    api::registerBatchRoutes(*this);
 }
 
 }  // namespace pb

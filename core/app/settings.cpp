@@ -1,5 +1,7 @@
 #include "app/settings.hpp"
 
+#include <algorithm>
+
 #include "util/api_error.hpp"
 #include "util/strings.hpp"
 
@@ -88,6 +90,79 @@ json::Value Settings::toApiJson() const {
     return v;
 }
 
+namespace {
+
+json::Value err(const char* code, const std::string& msg) { return fieldError(code, msg); }
+
+// Validates the sections the API exposes (PocketBase's settings validation, abridged).
+void validateSettings(json::Value& next, ValidationErrors& errs) {
+    for (const char* key : {"meta", "smtp", "s3", "backups", "batch", "rateLimits", "trustedProxy", "logs"}) {
+        if (!next[key].isObject()) {
+            errs.add(key, "validation_invalid_value", "Must be an object.");
+            next.set(key, Settings::defaults()[key]);
+        }
+    }
+    auto num = [](const json::Value& v) { return v.isNumber() ? v.asNumber() : v.isNull() ? 0.0 : -1.0; };
+    json::Value meta = json::Value::object();
+    const auto& m = next["meta"];
+    if (str::trim(m["appName"].getString()).empty()) meta.set("appName", err("validation_required", "Cannot be blank."));
+    else if (m["appName"].getString().size() > 255)
+        meta.set("appName", err("validation_length_out_of_range", "The length must be between 1 and 255."));
+    auto url = m["appURL"].getString();
+    if (str::trim(url).empty()) meta.set("appURL", err("validation_required", "Cannot be blank."));
+    else if (!str::startsWith(url, "http://") && !str::startsWith(url, "https://"))
+        meta.set("appURL", err("validation_is_url", "Must be a valid URL."));
+    if (str::trim(m["senderName"].getString()).empty()) meta.set("senderName", err("validation_required", "Cannot be blank."));
+    auto addr = m["senderAddress"].getString();
+    if (addr.empty()) meta.set("senderAddress", err("validation_required", "Cannot be blank."));
+    else if (addr.find('@') == std::string::npos || addr.find(' ') != std::string::npos)
+        meta.set("senderAddress", err("validation_is_email", "Must be a valid email address."));
+    if (meta.size() > 0) errs.addNested("meta", meta);
+
+    json::Value batch = json::Value::object();
+    const auto& b = next["batch"];
+    const bool enabled = b["enabled"].getBool();
+    if (num(b["maxRequests"]) < 0) batch.set("maxRequests", err("validation_min_greater_equal_than_required", "Must be no less than 0."));
+    else if (enabled && num(b["maxRequests"]) == 0) batch.set("maxRequests", err("validation_required", "Cannot be blank."));
+    if (num(b["timeout"]) < 0) batch.set("timeout", err("validation_min_greater_equal_than_required", "Must be no less than 0."));
+    else if (enabled && num(b["timeout"]) == 0) batch.set("timeout", err("validation_required", "Cannot be blank."));
+    if (num(b["maxBodySize"]) < 0) batch.set("maxBodySize", err("validation_min_greater_equal_than_required", "Must be no less than 0."));
+    if (batch.size() > 0) errs.addNested("batch", batch);
+
+    json::Value logs = json::Value::object();
+    const auto& l = next["logs"];
+    if (num(l["maxDays"]) < 0) logs.set("maxDays", err("validation_min_greater_equal_than_required", "Must be no less than 0."));
+    if (!l["minLevel"].isNumber()) logs.set("minLevel", err("validation_invalid_value", "Must be a number."));
+    if (logs.size() > 0) errs.addNested("logs", logs);
+
+    json::Value rl = json::Value::object();
+    const auto& rules = next["rateLimits"]["rules"];
+    if (!rules.isNull() && !rules.isArray()) {
+        rl.set("rules", err("validation_invalid_value", "Must be an array."));
+    } else if (rules.isArray()) {
+        json::Value ruleErrs = json::Value::object();
+        std::vector<std::string> seen;
+        for (size_t i = 0; i < rules.size(); ++i) {
+            const auto& r = rules.asArray()[i];
+            json::Value e = json::Value::object();
+            auto label = r["label"].getString();
+            auto aud = r["audience"].getString();
+            if (str::trim(label).empty()) e.set("label", err("validation_required", "Cannot be blank."));
+            else if (std::find(seen.begin(), seen.end(), label + "|" + aud) != seen.end())
+                e.set("label", err("validation_conflicting_rate_limit_rule", "Rate limit rule configuration with label " + label + " already exists or conflicts with another rule."));
+            seen.push_back(label + "|" + aud);
+            if (num(r["duration"]) < 1) e.set("duration", err("validation_min_greater_equal_than_required", "Must be no less than 1."));
+            if (num(r["maxRequests"]) < 1) e.set("maxRequests", err("validation_min_greater_equal_than_required", "Must be no less than 1."));
+            if (!aud.empty() && aud != "@guest" && aud != "@auth") e.set("audience", err("validation_in_invalid", "Must be a valid value."));
+            if (e.size() > 0) ruleErrs.set(std::to_string(i), e);
+        }
+        if (ruleErrs.size() > 0) rl.set("rules", ruleErrs);
+    }
+    if (rl.size() > 0) errs.addNested("rateLimits", rl);
+}
+
+}  // namespace
+
 json::Value Settings::update(const json::Value& patch) {
     if (!patch.isObject()) throw badRequest("Invalid settings data.");
     json::Value next = get();
@@ -97,13 +172,7 @@ json::Value Settings::update(const json::Value& patch) {
         if (smtp->isObject() && (*smtp)["password"].getString().empty()) smtp->erase("password");
     deepMerge(next, p);
     ValidationErrors errs;
-    auto& batch = next["batch"];
-    if (batch["maxRequests"].getNumber() < 0) errs.addNested("batch", json::Value(json::Object{{"maxRequests", fieldError("validation_min_greater_equal_than_required", "Must be no less than 0.")}}));
-    auto& meta = next["meta"];
-    if (str::trim(meta["appName"].getString()).empty())
-        errs.addNested("meta", json::Value(json::Object{{"appName", fieldError("validation_required", "Cannot be blank.")}}));
-    if (next["logs"]["maxDays"].getNumber() < 0)
-        errs.addNested("logs", json::Value(json::Object{{"maxDays", fieldError("validation_min_greater_equal_than_required", "Must be no less than 0.")}}));
+    validateSettings(next, errs);
     errs.throwIfAny("An error occurred while submitting the form.");
     persist(next);
     {
