@@ -104,7 +104,7 @@ void registerCollectionRoutes(App& app) {
         ev.app = &e.app;
         ev.collection = std::make_shared<schema::Collection>(schema::CollectionStore::fromJson(e.body(), nullptr));
         e.app.hooks().onCollectionCreateRequest.trigger(ev, [&](CollectionRequestEvent& x) {
-            auto saved = e.app.collections().save(*x.collection);
+            auto saved = e.app.saveCollection(*x.collection);
             e.json(200, saved->toJson());
         });
     }, su);
@@ -137,7 +137,7 @@ void registerCollectionRoutes(App& app) {
         ev.app = &e.app;
         ev.collection = std::make_shared<schema::Collection>(schema::CollectionStore::fromJson(e.body(), c.get()));
         e.app.hooks().onCollectionUpdateRequest.trigger(ev, [&](CollectionRequestEvent& x) {
-            auto saved = e.app.collections().save(*x.collection);
+            auto saved = e.app.saveCollection(*x.collection);
             e.json(200, saved->toJson());
         });
     }, su);
@@ -150,7 +150,7 @@ void registerCollectionRoutes(App& app) {
         ev.app = &e.app;
         ev.collection = std::make_shared<schema::Collection>(*c);
         e.app.hooks().onCollectionDeleteRequest.trigger(ev, [&](CollectionRequestEvent& x) {
-            e.app.collections().remove(x.collection->id);
+            e.app.deleteCollection(*x.collection);
             e.noContent(204);
         });
     }, su);

@@ -1,4 +1,5 @@
 // Auth endpoints of auth collections: auth-methods, auth-with-password, auth-refresh, impersonate.
+#include "api/auth_flows.hpp"
 #include "api/middlewares.hpp"
 #include "api/record_expand.hpp"
 #include "api/routes.hpp"
@@ -52,6 +53,8 @@ void authResponse(RequestEvent& e, const schema::CollectionPtr& c, const RecordP
     ev.meta = meta;
     ev.authMethod = method;
     app.hooks().onRecordAuthRequest.trigger(ev, [&](RecordAuthRequestEvent& x) {
+        if (enforceMfa(e, c, x.record, x.authMethod)) return;  // first factor: 401 {mfaId}
+        recordAuthOrigin(e, x.record, x.authMethod);
         x.record->ignoreEmailVisibility = true;
         json::Value out = json::Value::object();
         out.set("token", x.token);
@@ -195,14 +198,28 @@ void impersonate(RequestEvent& e) {
         duration = body["duration"].asNumber();
     }
     std::string token = app.newAuthToken(*record, static_cast<int64_t>(duration), false);
-    record->ignoreEmailVisibility = true;
-    json::Value out = json::Value::object();
-    out.set("token", token);
-    out.set("record", recordToJson(app, e, record));
-    e.json(200, out);
+    // Every auth response goes through OnRecordAuthRequest (authMethod ""), like PocketBase.
+    RecordAuthRequestEvent ev;
+    ev.req = &e;
+    ev.app = &app;
+    ev.collection = c;
+    ev.record = record;
+    ev.token = token;
+    app.hooks().onRecordAuthRequest.trigger(ev, [&](RecordAuthRequestEvent& x) {
+        x.record->ignoreEmailVisibility = true;
+        json::Value out = json::Value::object();
+        out.set("token", x.token);
+        out.set("record", recordToJson(app, e, x.record));
+        if (!x.meta.isNull()) out.set("meta", x.meta);
+        e.json(200, out);
+    });
 }
 
 }  // namespace
+
+void recordAuthResponse(RequestEvent& e, const schema::CollectionPtr& c, const RecordPtr& r, const std::string& method) {
+    authResponse(e, c, r, method);
+}
 
 void registerRecordAuthRoutes(App& app) {
     auto& g = app.router().group("/api/collections/{collection}");

@@ -21,6 +21,7 @@ void registerSettingsRoutes(App& app) {
         se.newSettings = e.body();
         e.app.hooks().onSettingsUpdateRequest.trigger(se, [&](SettingsEvent& ev) {
             auto out = e.app.settings().update(ev.newSettings);
+            e.app.reloadSettings();
             e.json(200, out);
         });
     });

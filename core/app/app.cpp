@@ -11,7 +11,8 @@ namespace pb {
 
 namespace fs = std::filesystem;
 
-App::App(AppOptions opts) : opts_(std::move(opts)) {}
+// The scheduler exists from construction so framework code can add jobs before bootstrap().
+App::App(AppOptions opts) : opts_(std::move(opts)), cron_(std::make_unique<cron::Cron>()) {}
 
 App::~App() {
     try {
@@ -32,7 +33,6 @@ void App::bootstrap() {
         db_ = std::make_unique<db::Database>((fs::path(opts_.dataDir) / "data.db").string());
         collections_ = std::make_unique<schema::CollectionStore>(*db_);
         settings_ = std::make_unique<Settings>(*db_);
-        cron_ = std::make_unique<cron::Cron>();
         runSystemMigrations();
         registerRoutes();
         bootstrapped_ = true;
@@ -48,7 +48,7 @@ void App::runSystemMigrations() {
         db_->exec("INSERT OR IGNORE INTO _migrations (file, applied) VALUES ('1640988000_init.go', ?)",
                   {static_cast<double>(timeutil::nowMillis() * 1000)});
     }
-    settings_->load();
+    reloadSettings();
 }
 
 void App::start(const std::string& host, uint16_t port) {

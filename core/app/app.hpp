@@ -56,11 +56,17 @@ struct Hooks {
     // Collection model hooks.
     hook::Hook<CollectionEvent> onCollectionValidate;
     hook::Hook<CollectionEvent> onCollectionCreate;
+    hook::Hook<CollectionEvent> onCollectionCreateExecute;
     hook::Hook<CollectionEvent> onCollectionAfterCreateSuccess;
+    hook::Hook<CollectionEvent> onCollectionAfterCreateError;
     hook::Hook<CollectionEvent> onCollectionUpdate;
+    hook::Hook<CollectionEvent> onCollectionUpdateExecute;
     hook::Hook<CollectionEvent> onCollectionAfterUpdateSuccess;
+    hook::Hook<CollectionEvent> onCollectionAfterUpdateError;
     hook::Hook<CollectionEvent> onCollectionDelete;
+    hook::Hook<CollectionEvent> onCollectionDeleteExecute;
     hook::Hook<CollectionEvent> onCollectionAfterDeleteSuccess;
+    hook::Hook<CollectionEvent> onCollectionAfterDeleteError;
 
     // Request hooks.
     hook::Hook<RecordsListRequestEvent> onRecordsListRequest;
@@ -78,6 +84,8 @@ struct Hooks {
     hook::Hook<CollectionRequestEvent> onCollectionDeleteRequest;
     hook::Hook<SettingsEvent> onSettingsListRequest;
     hook::Hook<SettingsEvent> onSettingsUpdateRequest;
+    // Settings (re)loaded: at bootstrap and after every successful update.
+    hook::Hook<SettingsReloadEvent> onSettingsReload;
 };
 
 class App {
@@ -125,6 +133,12 @@ public:
     // Validates and saves (insert or update). Throws ApiError on validation failure.
     void save(records::Record& r, bool validate = true);
     void deleteRecord(records::Record& r);
+    // Collection definitions through the collection model hooks (onCollectionCreate/Update{
+    // onCollectionValidate, on*Execute }, after-success after commit), one write transaction each.
+    schema::CollectionPtr saveCollection(schema::Collection& c);
+    void deleteCollection(const schema::Collection& c);
+    // Reloads settings from the database through onSettingsReload.
+    void reloadSettings();
     // Runs fn in one write transaction (hooks fired by saves inside it join it).
     void runInTransaction(const std::function<void()>& fn) { db_->write(fn); }
 

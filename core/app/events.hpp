@@ -72,7 +72,8 @@ struct RecordEvent : hook::Event {
 struct CollectionEvent : hook::Event {
     App* app = nullptr;
     schema::Collection* collection = nullptr;
-    std::exception_ptr error;
+    std::string type;          // "create" | "update" | "delete"
+    std::exception_ptr error;  // only for *AfterError events
     std::vector<std::string> tags() const override { return {collection->id, collection->name}; }
 };
 
@@ -134,6 +135,10 @@ struct CollectionsListRequestEvent : hook::Event {
     App* app = nullptr;
     std::vector<schema::CollectionPtr> collections;
     json::Value result;
+};
+
+struct SettingsReloadEvent : hook::Event {
+    App* app = nullptr;
 };
 
 struct SettingsEvent : hook::Event {

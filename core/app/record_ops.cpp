@@ -1,6 +1,8 @@
 // Record persistence through the model hooks: find, save (create/update) and delete.
 // Each save/delete is one write transaction; hooks that touch the database inside it join it.
 #include <algorithm>
+#include <memory>
+#include <stdexcept>
 
 #include "app/app.hpp"
 #include "records/filter/filter_compiler.hpp"
@@ -136,6 +138,28 @@ void prepareForSave(Record& r, bool isNew) {
     if (c.name == "_superusers") r.setRaw("verified", true);
 }
 
+// Lets On*AfterError fire exactly once per operation: from its catch block when it failed itself,
+// or from the rollback callback when it had completed and an enclosing transaction failed later.
+struct ErrorOnce {
+    bool completed = false;
+    bool fired = false;
+};
+
+void fireRecordError(App& app, const hook::Hook<RecordEvent>& h, Record& r, const std::string& type,
+                     std::exception_ptr err) {
+    RecordEvent ee;
+    ee.app = &app;
+    ee.record = &r;
+    ee.type = type;
+    ee.error = std::move(err);
+    try {
+        h.trigger(ee);
+    } catch (const std::exception& ex) {
+        app.logError(std::string("after-error hook: ") + ex.what());
+    } catch (...) {
+    }
+}
+
 // Maps "UNIQUE constraint failed: t.a, t.b" to field errors.
 json::Value uniqueErrors(const std::string& msg) {
     json::Value errs = json::Value::object();
@@ -162,6 +186,9 @@ void App::save(Record& r, bool validate) {
     e.type = isNew ? "create" : "update";
     auto& outer = isNew ? hooks_.onRecordCreate : hooks_.onRecordUpdate;
     auto& exec = isNew ? hooks_.onRecordCreateExecute : hooks_.onRecordUpdateExecute;
+    auto& after = isNew ? hooks_.onRecordAfterCreateSuccess : hooks_.onRecordAfterUpdateSuccess;
+    auto& afterErr = isNew ? hooks_.onRecordAfterCreateError : hooks_.onRecordAfterUpdateError;
+    auto once = std::make_shared<ErrorOnce>();
     try {
         db_->write([&] {
             outer.trigger(e, [&](RecordEvent& ev) {
@@ -219,36 +246,36 @@ void App::save(Record& r, bool validate) {
                             throw badRequest(isNew ? "Failed to create record." : "Failed to update record.", uniqueErrors(dbe.what()));
                         throw;
                     }
+                    // After-hooks only once the row was written (a handler that skips next()
+                    // skips them too). Copy the record: the caller may reuse it.
+                    auto snapshot = std::make_shared<Record>(rec);
+                    snapshot->markPersisted();
+                    db_->afterCommit([this, snapshot, &after, type = ev.type] {
+                        RecordEvent ae;
+                        ae.app = this;
+                        ae.record = snapshot.get();
+                        ae.type = type;
+                        try {
+                            after.trigger(ae);
+                        } catch (const std::exception& ex) {
+                            logError(std::string("after-success hook: ") + ex.what());
+                        }
+                    });
+                    db_->afterRollback([this, snapshot, once, &afterErr, type = ev.type] {
+                        if (once->completed && !once->fired) {
+                            once->fired = true;
+                            fireRecordError(*this, afterErr, *snapshot, type,
+                                            std::make_exception_ptr(std::runtime_error("transaction rolled back")));
+                        }
+                    });
                 });
             });
-            RecordEvent* ep = &e;
-            auto& after = isNew ? hooks_.onRecordAfterCreateSuccess : hooks_.onRecordAfterUpdateSuccess;
-            // Copy the record for the after-commit hooks: the caller may reuse it.
-            auto snapshot = std::make_shared<Record>(r);
-            snapshot->markPersisted();
-            (void)ep;
-            db_->afterCommit([this, snapshot, &after, isNew] {
-                RecordEvent ae;
-                ae.app = this;
-                ae.record = snapshot.get();
-                ae.type = isNew ? "create" : "update";
-                try {
-                    after.trigger(ae);
-                } catch (const std::exception& ex) {
-                    logError(std::string("after-success hook: ") + ex.what());
-                }
-            });
+            once->completed = true;
         });
     } catch (...) {
-        RecordEvent ee;
-        ee.app = this;
-        ee.record = &r;
-        ee.type = e.type;
-        ee.error = std::current_exception();
-        auto& afterErr = isNew ? hooks_.onRecordAfterCreateError : hooks_.onRecordAfterUpdateError;
-        try {
-            afterErr.trigger(ee);
-        } catch (...) {
+        if (!once->fired) {
+            once->fired = true;
+            fireRecordError(*this, afterErr, r, e.type, std::current_exception());
         }
         throw;
     }
@@ -266,6 +293,7 @@ void App::deleteRecord(Record& r) {
     e.app = this;
     e.record = &r;
     e.type = "delete";
+    auto once = std::make_shared<ErrorOnce>();
     try {
         db_->write([&] {
             hooks_.onRecordDelete.trigger(e, [&](RecordEvent& ev) {
@@ -300,30 +328,33 @@ void App::deleteRecord(Record& r) {
                         }
                     }
                     db_->exec("DELETE FROM " + quoteIdent(rec.collection().name) + " WHERE `id`=?", {rid});
+                    auto snapshot = std::make_shared<Record>(rec);
+                    db_->afterCommit([this, snapshot] {
+                        RecordEvent ae;
+                        ae.app = this;
+                        ae.record = snapshot.get();
+                        ae.type = "delete";
+                        try {
+                            hooks_.onRecordAfterDeleteSuccess.trigger(ae);
+                        } catch (const std::exception& ex) {
+                            logError(std::string("after-delete hook: ") + ex.what());
+                        }
+                    });
+                    db_->afterRollback([this, snapshot, once] {
+                        if (once->completed && !once->fired) {
+                            once->fired = true;
+                            fireRecordError(*this, hooks_.onRecordAfterDeleteError, *snapshot, "delete",
+                                            std::make_exception_ptr(std::runtime_error("transaction rolled back")));
+                        }
+                    });
                 });
             });
-            auto snapshot = std::make_shared<Record>(r);
-            db_->afterCommit([this, snapshot] {
-                RecordEvent ae;
-                ae.app = this;
-                ae.record = snapshot.get();
-                ae.type = "delete";
-                try {
-                    hooks_.onRecordAfterDeleteSuccess.trigger(ae);
-                } catch (const std::exception& ex) {
-                    logError(std::string("after-delete hook: ") + ex.what());
-                }
-            });
+            once->completed = true;
         });
     } catch (...) {
-        RecordEvent ee;
-        ee.app = this;
-        ee.record = &r;
-        ee.type = "delete";
-        ee.error = std::current_exception();
-        try {
-            hooks_.onRecordAfterDeleteError.trigger(ee);
-        } catch (...) {
+        if (!once->fired) {
+            once->fired = true;
+            fireRecordError(*this, hooks_.onRecordAfterDeleteError, r, "delete", std::current_exception());
         }
         throw;
     }

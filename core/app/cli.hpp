@@ -1,0 +1,68 @@
+#pragma once
+// The command line shared by `pb` and by programs that embed pbcore (see docs/framework.md).
+//
+//   int main(int argc, char** argv) {
+//       pb::App app(pb::Cli::appOptions(argc, argv));   // --dir, --dev, --plugins
+//       app.hooks().onRecordCreate.bindFunc(...);        // hooks, routes, cron jobs
+//       pb::Cli cli(app, "myapp");
+//       cli.addCommand("hello", "prints hello", [](const std::vector<std::string>& args) { return 0; });
+//       return cli.run(argc, argv);                      // serve | superuser | custom | help
+//   }
+//
+// Built-in commands: `serve [--http ADDR:PORT]`, `superuser upsert|create|update|delete`,
+// `help`, plus the `--help` and `--version` flags. Global flags: --dir, --dev, --plugins.
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "app/app.hpp"
+
+namespace pb {
+
+class Cli {
+public:
+    // Receives the arguments after the command name (unknown --flags included, in order).
+    // Returns the process exit code. The app is bootstrapped before it runs; exceptions are
+    // reported on stderr and give exit code 1.
+    using CommandFn = std::function<int(const std::vector<std::string>& args)>;
+
+    explicit Cli(App& app, std::string name = "pb", std::string description = "a PocketBase-compatible backend");
+
+    // App options from the global flags (--dir, --dev, --plugins); malformed flags are ignored
+    // here and reported by run().
+    static AppOptions appOptions(int argc, char** argv);
+
+    // Registers a custom command; the same name replaces it. Built-in names cannot be reused
+    // (std::invalid_argument).
+    void addCommand(const std::string& name, const std::string& help, CommandFn fn);
+
+    // Parses argv and runs the command. `serve` blocks until SIGINT/SIGTERM, then stops the app.
+    int run(int argc, char** argv);
+
+    std::string usage() const;
+
+private:
+    struct Args {
+        std::vector<std::string> positional;  // command name first
+        std::vector<std::string> extra;       // unknown --flags (only allowed for custom commands)
+        std::string http = "127.0.0.1:8090";
+        std::string dir = "pb_data";
+        std::string plugins;
+        bool dev = false;
+    };
+    struct Command {
+        std::string help;
+        CommandFn fn;
+    };
+    static bool parseArgs(int argc, char** argv, Args& a);
+    int serve(const Args& a);
+    int superuser(const Args& a);
+    int custom(const Command& c, int argc, char** argv);
+
+    App& app_;
+    std::string name_, description_;
+    std::map<std::string, Command> commands_;
+};
+
+}  // namespace pb
