@@ -330,6 +330,8 @@ stop_server
 # ---------------------------------------------------------------- 7. report
 CPU=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)
 CMD="make bench"; [ "$MODE" = smoke ] && CMD="bench/run.sh --smoke"
+[ "$MODE" = full ] && [ "$DO_BUILD" = 0 ] && CMD="bench/run.sh --no-build" &&
+  BUILD_NOTE="${BUILD_NOTE:+$BUILD_NOTE; }no build step: measured the binaries in $BUILD_DIR built $(date -u -r "$PB" '+%Y-%m-%d %H:%M UTC')"
 floor_of() { awk -F'\t' -v k="$1" '$1==k{print $4}' "$RES"; }
 TABLE="$WORK/table.md"
 {
