@@ -2,6 +2,7 @@
 
 #include <zlib.h>
 
+#include "api/activity.hpp"
 #include "util/strings.hpp"
 
 namespace pb::api {
@@ -57,6 +58,7 @@ void loadAuthToken(RequestEvent& e) {
 void bindDefaultMiddlewares(App& app) {
     auto& r = app.router();
     r.bind({"pbCors", kCorsPriority, cors, {}});
+    bindActivityLogger(app);  // pbActivityLogger -1040
     r.bind({"pbLoadAuthToken", kLoadAuthPriority,
             [](RequestEvent& e) {
                 loadAuthToken(e);
@@ -64,6 +66,7 @@ void bindDefaultMiddlewares(App& app) {
             },
             {}});
     r.bind({"pbSecurityHeaders", kSecurityHeadersPriority, securityHeaders, {}});
+    bindRateLimit(app);  // pbRateLimit -1000
     r.bind(bodyLimit(kDefaultBodyLimit));
 }
 

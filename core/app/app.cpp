@@ -1,10 +1,12 @@
 #include "app/app.hpp"
 
+#include <cstdio>
 #include <filesystem>
 #include <iostream>
 
 #include "cron/cron.hpp"
 #include "http/server.hpp"
+#include "logs/log_writer.hpp"
 #include "util/time.hpp"
 
 namespace pb {
@@ -31,6 +33,13 @@ void App::bootstrap() {
     hooks_.onBootstrap.trigger(e, [this](BootstrapEvent&) {
         fs::create_directories(opts_.dataDir);
         db_ = std::make_unique<db::Database>((fs::path(opts_.dataDir) / "data.db").string());
+        if (opts_.dev)  // dev mode: every SQL statement with its time on stderr
+            db_->setTrace([](const std::string& sql, double ms) {
+                char t[32];
+                std::snprintf(t, sizeof t, "[%.2fms] ", ms);
+                std::cerr << t << sql << "\n";
+            });
+        logs_ = std::make_unique<logs::LogWriter>((fs::path(opts_.dataDir) / "auxiliary.db").string());
         collections_ = std::make_unique<schema::CollectionStore>(*db_);
         settings_ = std::make_unique<Settings>(*db_);
         runSystemMigrations();
@@ -78,6 +87,7 @@ void App::stop(bool isRestart) {
         if (cron_) cron_->stop();
         if (server_) server_->stop();
         server_.reset();
+        if (logs_) logs_->stop();  // flushes the queued logs
         if (db_) db_->close();
     });
 }

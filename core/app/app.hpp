@@ -20,6 +20,9 @@ class Cron;
 namespace pb::http {
 class Server;
 }
+namespace pb::logs {
+class LogWriter;
+}
 
 namespace pb {
 
@@ -118,6 +121,8 @@ public:
     Hooks& hooks() { return hooks_; }
     router::Router<RequestEvent>& router() { return router_; }
     cron::Cron& cron() { return *cron_; }
+    // Request/app logs in auxiliary.db (background writer); null before bootstrap().
+    logs::LogWriter* logWriter() { return logs_.get(); }
 
     // ---- record operations (run the model hooks; each is one write transaction) ----
     schema::CollectionPtr findCollection(const std::string& idOrName) const;
@@ -168,6 +173,7 @@ private:
     std::unique_ptr<Settings> settings_;
     std::unique_ptr<cron::Cron> cron_;
     std::unique_ptr<http::Server> server_;
+    std::unique_ptr<logs::LogWriter> logs_;
     Hooks hooks_;
     router::Router<RequestEvent> router_;
     bool bootstrapped_ = false;

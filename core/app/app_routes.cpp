@@ -1,3 +1,4 @@
+#include "api/activity.hpp"
 #include "api/middlewares.hpp"
 #include "api/routes.hpp"
 #include "app/app.hpp"
@@ -12,6 +13,7 @@ void App::registerRoutes() {
     api::registerRecordCrudRoutes(*this);
     api::registerRecordAuthRoutes(*this);
     api::registerCronRoutes(*this);
+    api::registerLogRoutes(*this);
     api::registerFileRoutes(*this);
     api::registerBatchRoutes(*this);
 }

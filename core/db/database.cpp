@@ -54,6 +54,7 @@ Connection::Connection(const std::string& path, bool readOnly) {
 }
 
 Connection::~Connection() {
+    if (db_ && trace_) sqlite3_trace_v2(db_, 0, nullptr, nullptr);
     clearStatementCache();
     if (db_) sqlite3_close_v2(db_);
 }
@@ -61,6 +62,30 @@ Connection::~Connection() {
 void Connection::clearStatementCache() {
     for (auto& [_, st] : cache_) sqlite3_finalize(st);
     cache_.clear();
+}
+
+void Connection::setTrace(std::shared_ptr<const TraceFn> fn) {
+    trace_ = std::move(fn);
+    if (!trace_) {
+        sqlite3_trace_v2(db_, 0, nullptr, nullptr);
+        return;
+    }
+    sqlite3_trace_v2(
+        db_, SQLITE_TRACE_PROFILE,
+        [](unsigned, void* ctx, void* p, void* x) -> int {
+            auto* fn = static_cast<const TraceFn*>(ctx);
+            auto* st = static_cast<sqlite3_stmt*>(p);
+            double ms = static_cast<double>(*static_cast<sqlite3_int64*>(x)) / 1e6;
+            char* expanded = sqlite3_expanded_sql(st);
+            const char* sql = expanded ? expanded : sqlite3_sql(st);
+            try {
+                (*fn)(sql ? sql : "", ms);
+            } catch (...) {
+            }
+            sqlite3_free(expanded);
+            return 0;
+        },
+        const_cast<TraceFn*>(trace_.get()));
 }
 
 void Connection::execScript(const std::string& sql) {
@@ -199,6 +224,7 @@ Connection& Database::conn() {
     uint64_t ver = schemaVersion_.load();
     if (!slot.conn) {
         slot.conn = std::make_unique<Connection>(path_, false);
+        if (trace_) slot.conn->setTrace(trace_);
         slot.schemaVersion = ver;
     } else if (slot.schemaVersion != ver) {
         slot.conn->clearStatementCache();
@@ -265,6 +291,12 @@ int64_t Database::exec(const std::string& sql, const Params& params) {
 void Database::execScript(const std::string& sql) {
     if (inWrite()) return writer_->execScript(sql);
     write([&] { writer_->execScript(sql); });
+}
+
+void Database::setTrace(TraceFn fn) {
+    std::lock_guard lk(writeMu_);
+    trace_ = fn ? std::make_shared<const TraceFn>(std::move(fn)) : nullptr;
+    if (writer_) writer_->setTrace(trace_);
 }
 
 void Database::checkpoint() {

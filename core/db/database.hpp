@@ -29,6 +29,10 @@ private:
 
 using Params = std::vector<json::Value>;
 
+// Called after each statement finishes (sqlite3_trace_v2 SQLITE_TRACE_PROFILE) with the SQL
+// (parameters expanded) and its run time in milliseconds. Used by `serve --dev`.
+using TraceFn = std::function<void(const std::string& sql, double ms)>;
+
 // One result row; values are null / number / string (blobs as strings).
 struct Row {
     std::shared_ptr<const std::vector<std::string>> columns;
@@ -52,12 +56,15 @@ public:
     int64_t lastInsertRowid() const { return sqlite3_last_insert_rowid(db_); }
     sqlite3* raw() { return db_; }
     void clearStatementCache();
+    // Installs (or, with null, removes) the statement profiler.
+    void setTrace(std::shared_ptr<const TraceFn> fn);
 
 private:
     sqlite3_stmt* prepare(const std::string& sql);
     void bindAll(sqlite3_stmt* st, const Params& params);
     sqlite3* db_ = nullptr;
     std::unordered_map<std::string, sqlite3_stmt*> cache_;
+    std::shared_ptr<const TraceFn> trace_;
 };
 
 class Database {
@@ -84,6 +91,9 @@ public:
     // Schema changed: drop every thread's cached statements lazily.
     void bumpSchemaVersion() { schemaVersion_.fetch_add(1); }
     void checkpoint();  // wal_checkpoint(TRUNCATE) + optimize
+    // Profiles every statement on this database's connections (the writer now, readers as they
+    // open). Set it right after construction; readers opened earlier are not traced.
+    void setTrace(TraceFn fn);
     void close();
 
 private:
@@ -93,6 +103,7 @@ private:
     std::unique_ptr<Connection> writer_;
     std::mutex writeMu_;
     std::atomic<uint64_t> schemaVersion_{0};
+    std::shared_ptr<const TraceFn> trace_;  // set once, before concurrent use
 };
 
 // "`name`" with backticks doubled; for identifiers that come from the schema only.

@@ -116,7 +116,7 @@ HttpResponse httpRequest(int port, const std::string& method, const std::string&
     return res;
 }
 
-TestServer::TestServer(std::vector<std::string> extraArgs) {
+TestServer::TestServer(std::vector<std::string> extraArgs, std::string stderrPath) {
     char tmpl[] = "/tmp/pbtest_XXXXXX";
     dir_ = ::mkdtemp(tmpl);
     port_ = freePort();
@@ -133,6 +133,10 @@ TestServer::TestServer(std::vector<std::string> extraArgs) {
         argv.push_back(nullptr);
         int devnull = ::open("/dev/null", 1);
         if (!std::getenv("PB_TEST_VERBOSE")) ::dup2(devnull, 1);
+        if (!stderrPath.empty()) {
+            int errFd = ::open(stderrPath.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+            if (errFd >= 0) ::dup2(errFd, 2);
+        }
         ::execv(bin.c_str(), argv.data());
         ::_exit(127);
     }

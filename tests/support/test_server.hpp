@@ -21,8 +21,9 @@ HttpResponse httpRequest(int port, const std::string& method, const std::string&
 
 class TestServer {
 public:
-    // extraArgs are appended to `pb serve`.
-    explicit TestServer(std::vector<std::string> extraArgs = {});
+    // extraArgs are appended to `pb serve`. A non-empty stderrPath captures the server's stderr
+    // into that file (truncated first).
+    explicit TestServer(std::vector<std::string> extraArgs = {}, std::string stderrPath = "");
     ~TestServer();
     TestServer(const TestServer&) = delete;
     TestServer& operator=(const TestServer&) = delete;
