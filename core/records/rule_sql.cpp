@@ -38,6 +38,8 @@ std::string ListQuery::itemsSql(int perPage, long long offset) const {
 }
 
 std::string ListQuery::countSql() const {
+    // Without joins every row is distinct already: COUNT(*) avoids a temp B-tree over the table.
+    if (joins.empty()) return "SELECT COUNT(*)" + fromJoinsWhere(*this);
     return "SELECT COUNT(DISTINCT " + table + "." + quoteIdent(isView ? "id" : "_rowid_") + ")" + fromJoinsWhere(*this);
 }
 
