@@ -10,6 +10,7 @@ void registerCollectionRoutes(App& app);
 void registerRecordCrudRoutes(App& app);
 void registerRecordAuthRoutes(App& app);
 void registerCronRoutes(App& app);
+void registerRealtimeRoutes(App& app);
 void registerFileRoutes(App& app);
 void registerBatchRoutes(App& app);
 

@@ -6,6 +6,7 @@
 
 #include "cron/cron.hpp"
 #include "http/server.hpp"
+#include "realtime/broker.hpp"
 #include "logs/log_writer.hpp"
 #include "util/time.hpp"
 
@@ -43,6 +44,8 @@ void App::bootstrap() {
         collections_ = std::make_unique<schema::CollectionStore>(*db_);
         settings_ = std::make_unique<Settings>(*db_);
         runSystemMigrations();
+        realtime_ = std::make_unique<realtime::Broker>(*this);
+        realtime::bindRecordEvents(*this);
         registerRoutes();
         bootstrapped_ = true;
     });
@@ -85,6 +88,7 @@ void App::stop(bool isRestart) {
     e.isRestart = isRestart;
     hooks_.onTerminate.trigger(e, [this](TerminateEvent&) {
         if (cron_) cron_->stop();
+        if (realtime_) realtime_->shutdown();
         if (server_) server_->stop();
         server_.reset();
         if (logs_) logs_->stop();  // flushes the queued logs

@@ -20,6 +20,9 @@ class Cron;
 namespace pb::http {
 class Server;
 }
+namespace pb::realtime {
+class Broker;
+}
 namespace pb::logs {
 class LogWriter;
 }
@@ -89,6 +92,11 @@ struct Hooks {
     hook::Hook<SettingsEvent> onSettingsUpdateRequest;
     // Settings (re)loaded: at bootstrap and after every successful update.
     hook::Hook<SettingsReloadEvent> onSettingsReload;
+
+    // Realtime (SSE).
+    hook::Hook<RealtimeConnectRequestEvent> onRealtimeConnectRequest;
+    hook::Hook<RealtimeSubscribeRequestEvent> onRealtimeSubscribeRequest;
+    hook::Hook<RealtimeMessageEvent> onRealtimeMessageSend;
 };
 
 class App {
@@ -121,6 +129,9 @@ public:
     Hooks& hooks() { return hooks_; }
     router::Router<RequestEvent>& router() { return router_; }
     cron::Cron& cron() { return *cron_; }
+    // The realtime (SSE) broker; created by bootstrap().
+    realtime::Broker& realtime() { return *realtime_; }
+    bool hasRealtime() const { return realtime_ != nullptr; }
     // Request/app logs in auxiliary.db (background writer); null before bootstrap().
     logs::LogWriter* logWriter() { return logs_.get(); }
 
@@ -175,6 +186,7 @@ private:
     std::unique_ptr<http::Server> server_;
     std::unique_ptr<logs::LogWriter> logs_;
     Hooks hooks_;
+    std::unique_ptr<realtime::Broker> realtime_;
     router::Router<RequestEvent> router_;
     bool bootstrapped_ = false;
     std::atomic<bool> stopped_{false};

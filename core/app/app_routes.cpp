@@ -13,6 +13,7 @@ void App::registerRoutes() {
     api::registerRecordCrudRoutes(*this);
     api::registerRecordAuthRoutes(*this);
     api::registerCronRoutes(*this);
+    api::registerRealtimeRoutes(*this);
     api::registerLogRoutes(*this);
     api::registerFileRoutes(*this);
     api::registerBatchRoutes(*this);

@@ -1,6 +1,7 @@
 #pragma once
 // Event types passed through the app's hooks. Record and collection events are tagged with the
 // collection id and name so handlers can be bound for specific collections.
+#include <chrono>
 #include <exception>
 #include <memory>
 #include <string>
@@ -11,6 +12,10 @@
 #include "records/record.hpp"
 #include "router/event.hpp"
 #include "schema/collection.hpp"
+
+namespace pb::realtime {
+class Client;
+}
 
 namespace pb {
 
@@ -145,6 +150,34 @@ struct SettingsEvent : hook::Event {
     RequestEvent* req = nullptr;
     App* app = nullptr;
     json::Value oldSettings, newSettings;
+};
+
+// Realtime (SSE). Connect: fired by GET /api/realtime before the stream starts; handlers may change
+// the timeouts or reject with an ApiError. Since streams own no thread, code after next() runs
+// once the client is registered (not after disconnect as in PocketBase).
+struct RealtimeConnectRequestEvent : hook::Event {
+    RequestEvent* req = nullptr;
+    App* app = nullptr;
+    std::shared_ptr<realtime::Client> client;
+    std::chrono::milliseconds idleTimeout{0};
+    std::chrono::milliseconds maxTimeout{0};
+};
+
+// POST /api/realtime: `subscriptions` replaces the client's set in the default action.
+struct RealtimeSubscribeRequestEvent : hook::Event {
+    RequestEvent* req = nullptr;
+    App* app = nullptr;
+    std::shared_ptr<realtime::Client> client;
+    std::vector<std::string> subscriptions;
+};
+
+// Every SSE frame (PB_CONNECT included). `data` is JSON text; handlers may change name/data, skip
+// the frame by not calling next(), or throw to close the stream.
+struct RealtimeMessageEvent : hook::Event {
+    App* app = nullptr;
+    std::shared_ptr<realtime::Client> client;
+    std::string name;
+    std::string data;
 };
 
 }  // namespace pb

@@ -1,0 +1,162 @@
+#pragma once
+// Realtime (SSE) clients and their broker (PocketBase tools/subscriptions).
+//
+// A Client is one open GET /api/realtime stream: a 40-char random id, the connecting IP, the auth
+// record bound by POST /api/realtime, and its subscriptions (each parsed for `?options=`).
+// Clients own no thread: a frame is one chunk written through the transport's thread-safe
+// StreamWriter. The Broker keeps the clients by id and runs one sweeper thread that removes
+// disconnected clients and closes streams past their idle (no message sent) or max timeout.
+// Every frame goes through App::hooks().onRealtimeMessageSend (see Broker::sendTo).
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "http/types.hpp"
+#include "records/record.hpp"
+#include "util/json.hpp"
+
+namespace pb {
+class App;
+}
+
+namespace pb::realtime {
+
+using Clock = std::chrono::steady_clock;
+using Millis = std::chrono::milliseconds;
+
+// The `?options=<urlencoded {"query":{...},"headers":{...}}>` part of a subscription. Values are
+// strings; header keys are snake_case (X-Token -> x_token). Malformed options are ignored.
+struct SubscriptionOptions {
+    json::Value query = json::Value::object();
+    json::Value headers = json::Value::object();
+};
+SubscriptionOptions parseSubscriptionOptions(std::string_view subscription);
+
+// Whether `subscription` is `key` itself or `key` followed by "?options..." (PocketBase's
+// `HasPrefix(sub+"?", key+"?")`).
+bool subscriptionMatches(std::string_view subscription, std::string_view key);
+
+class Client {
+public:
+    Client(std::string id, std::string ip);
+
+    const std::string& id() const { return id_; }
+    const std::string& ip() const { return ip_; }
+
+    records::RecordPtr auth() const;
+    void setAuth(records::RecordPtr auth);
+
+    // Adds subscriptions (empty strings are skipped); unsubscribe() with no topics removes all.
+    void subscribe(const std::vector<std::string>& subs);
+    void unsubscribe(const std::vector<std::string>& subs = {});
+    bool hasSubscription(const std::string& sub) const;
+    std::vector<std::string> subscriptionNames() const;
+    // Subscriptions matching `key` (see subscriptionMatches), with their options.
+    std::vector<std::pair<std::string, SubscriptionOptions>> subscriptionsFor(std::string_view key) const;
+    bool hasAnySubscription() const;
+
+    Millis idleTimeout() const { return Millis(idleMs_.load()); }
+    Millis maxTimeout() const { return Millis(maxMs_.load()); }
+    void setTimeouts(Millis idle, Millis max);
+
+    // Writes one `id:<clientId>\nevent:<name>\ndata:<data>\n\n` frame (no hook). Restarts the idle
+    // timer. False when the stream is gone or not attached yet.
+    bool writeFrame(std::string_view name, std::string_view data);
+    bool isOpen() const;
+    void close();  // ends the stream (terminating chunk + socket shutdown); idempotent
+
+    Clock::time_point connectedAt() const { return connectedAt_; }
+    Clock::time_point lastMessageAt() const;
+
+    // Internal: the broker attaches the transport stream when the response head has been sent.
+    void attach(std::shared_ptr<http::StreamWriter> writer);
+
+private:
+    const std::string id_, ip_;
+    mutable std::mutex mu_;
+    records::RecordPtr auth_;
+    std::map<std::string, SubscriptionOptions> subs_;
+    std::shared_ptr<http::StreamWriter> writer_;
+    std::mutex writeMu_;  // keeps frames of one client in order
+    Clock::time_point connectedAt_;
+    std::atomic<Clock::rep> lastMessage_;
+    std::atomic<long long> idleMs_{5 * 60 * 1000}, maxMs_{30 * 60 * 1000};
+    std::atomic<bool> closed_{false};
+};
+
+using ClientPtr = std::shared_ptr<Client>;
+
+class Broker {
+public:
+    // Defaults: idle 5 min, max 30 min, sweep every 500 ms. The environment variables
+    // PB_REALTIME_IDLE_TIMEOUT_MS, PB_REALTIME_MAX_TIMEOUT_MS and PB_REALTIME_SWEEP_MS override
+    // them (used by tests).
+    explicit Broker(App& app);
+    ~Broker();
+    Broker(const Broker&) = delete;
+    Broker& operator=(const Broker&) = delete;
+
+    // A new, not yet registered client with a fresh 40-char id.
+    ClientPtr newClient(std::string ip) const;
+    void registerClient(const ClientPtr& c);
+    // Closes the stream and forgets the client.
+    void unregisterClient(const std::string& id);
+
+    ClientPtr client(const std::string& id) const;
+    std::vector<ClientPtr> clients() const;
+    size_t size() const;
+
+    Millis defaultIdleTimeout() const { return Millis(idleMs_.load()); }
+    Millis defaultMaxTimeout() const { return Millis(maxMs_.load()); }
+    void setDefaultTimeouts(Millis idle, Millis max);
+
+    // Sends one message through onRealtimeMessageSend (whose default action writes the frame).
+    // A hook may change name/data or skip the frame by not calling next(). An exception from a
+    // hook, or a dead stream, closes and removes the client; the result is then false.
+    bool sendTo(const ClientPtr& c, std::string name, std::string data);
+
+    // Custom topic: every client subscribed to `topic` (exactly, or with ?options) receives `data`
+    // under its own subscription string. Returns the number of frames sent. sendRaw takes JSON
+    // text as is (multi-line text is framed as several data: lines).
+    size_t send(std::string_view topic, const json::Value& data) { return sendRaw(topic, data.dump()); }
+    size_t sendRaw(std::string_view topic, std::string_view jsonText);
+
+    // One sweep: drops disconnected clients, closes those past their timeouts. Returns the number
+    // removed. Runs periodically on the sweeper thread.
+    size_t sweep();
+    // Closes every stream and stops the sweeper (App::stop). Idempotent.
+    void shutdown();
+
+private:
+    void sweeperLoop();
+
+    App& app_;
+    mutable std::mutex mu_;
+    std::unordered_map<std::string, ClientPtr> clients_;
+    std::atomic<long long> idleMs_{5 * 60 * 1000}, maxMs_{30 * 60 * 1000};
+    long long sweepMs_ = 500;
+    std::mutex stopMu_;
+    std::condition_variable stopCv_;
+    bool stopping_ = false;
+    std::thread sweeper_;
+};
+
+// Plain entry point for the plugin host and other C-style callers: broadcasts `jsonData` under
+// `topic` on app's broker. Returns the number of frames sent (0 when realtime is not installed or
+// jsonData is not valid JSON).
+size_t sendMessage(App& app, std::string_view topic, std::string_view jsonData);
+
+// Binds the record/collection hooks that broadcast record events and keep client auth current
+// (record_events.cpp). Called once from App::bootstrap.
+void bindRecordEvents(App& app);
+
+}  // namespace pb::realtime
