@@ -83,6 +83,14 @@ struct Hooks {
     hook::Hook<RecordAuthRequestEvent> onRecordAuthRequest;
     hook::Hook<RecordAuthWithPasswordRequestEvent> onRecordAuthWithPasswordRequest;
     hook::Hook<RecordRequestEvent> onRecordAuthRefreshRequest;
+    hook::Hook<RecordRequestEvent> onRecordRequestVerificationRequest;
+    hook::Hook<RecordRequestEvent> onRecordConfirmVerificationRequest;
+    hook::Hook<RecordRequestEvent> onRecordRequestPasswordResetRequest;
+    hook::Hook<RecordRequestEvent> onRecordConfirmPasswordResetRequest;
+    hook::Hook<RecordEmailChangeRequestEvent> onRecordRequestEmailChangeRequest;
+    hook::Hook<RecordEmailChangeRequestEvent> onRecordConfirmEmailChangeRequest;
+    hook::Hook<RecordCreateOTPRequestEvent> onRecordRequestOTPRequest;
+    hook::Hook<RecordAuthWithOTPRequestEvent> onRecordAuthWithOTPRequest;
     hook::Hook<CollectionsListRequestEvent> onCollectionsListRequest;
     hook::Hook<CollectionRequestEvent> onCollectionViewRequest;
     hook::Hook<CollectionRequestEvent> onCollectionCreateRequest;
@@ -97,6 +105,14 @@ struct Hooks {
     hook::Hook<RealtimeConnectRequestEvent> onRealtimeConnectRequest;
     hook::Hook<RealtimeSubscribeRequestEvent> onRealtimeSubscribeRequest;
     hook::Hook<RealtimeMessageEvent> onRealtimeMessageSend;
+
+    // Mail (core/mail): every message, then the per-kind auth mails (tagged by collection).
+    hook::Hook<MailerEvent> onMailerSend;
+    hook::Hook<MailerRecordEvent> onMailerRecordVerificationSend;
+    hook::Hook<MailerRecordEvent> onMailerRecordPasswordResetSend;
+    hook::Hook<MailerRecordEvent> onMailerRecordEmailChangeSend;
+    hook::Hook<MailerRecordEvent> onMailerRecordOTPSend;
+    hook::Hook<MailerRecordEvent> onMailerRecordAuthAlertSend;
 };
 
 class App {

@@ -1,3 +1,4 @@
+#include "api/auth_flows.hpp"
 #include "api/activity.hpp"
 #include "api/middlewares.hpp"
 #include "api/routes.hpp"
@@ -12,6 +13,9 @@ void App::registerRoutes() {
     api::registerCollectionRoutes(*this);
     api::registerRecordCrudRoutes(*this);
     api::registerRecordAuthRoutes(*this);
+    api::registerRecordAuthEmailRoutes(*this);
+    api::registerRecordAuthOtpRoutes(*this);
+    api::registerMailRoutes(*this);
     api::registerCronRoutes(*this);
     api::registerRealtimeRoutes(*this);
     api::registerLogRoutes(*this);

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "hook/hook.hpp"
+#include "mail/message.hpp"
 #include "records/request_info.hpp"
 #include "records/record.hpp"
 #include "router/event.hpp"
@@ -178,6 +179,40 @@ struct RealtimeMessageEvent : hook::Event {
     std::shared_ptr<realtime::Client> client;
     std::string name;
     std::string data;
+};
+
+// request-email-change / confirm-email-change.
+struct RecordEmailChangeRequestEvent : RecordRequestEvent {
+    std::string newEmail;
+};
+
+// request-otp: `record` may be null (unknown email); `password` is the plain OTP to send.
+struct RecordCreateOTPRequestEvent : RecordRequestEvent {
+    std::string password;
+};
+
+// auth-with-otp, after the OTP was validated (`otp` is the _otps record).
+struct RecordAuthWithOTPRequestEvent : RecordRequestEvent {
+    records::RecordPtr otp;
+};
+
+// Every outgoing email (fired on the mailer thread). Handlers may change `message`, or not call
+// next() to skip (or replace) the delivery.
+struct MailerEvent : hook::Event {
+    App* app = nullptr;
+    mail::Message message;
+};
+
+// The auth emails (verification, password reset, email change, OTP, auth alert), fired before
+// onMailerSend. `meta` holds e.g. {token} / {otpId, password} / {newEmail}.
+struct MailerRecordEvent : hook::Event {
+    App* app = nullptr;
+    mail::Message* message = nullptr;
+    records::RecordPtr record;
+    json::Value meta = json::Value::object();
+    std::vector<std::string> tags() const override {
+        return {record->collection().id, record->collection().name};
+    }
 };
 
 }  // namespace pb
