@@ -4,7 +4,7 @@ JOBS ?= $(shell nproc)
 ADDR ?= 127.0.0.1:8090
 DATA ?= ./pb_data
 
-.PHONY: all deps build serve test test-unit test-api test-sdk clean bench
+.PHONY: all deps build serve test test-unit test-api test-sdk clean bench reliability fuzz test-asan test-tsan
 
 all: build
 
@@ -31,3 +31,22 @@ bench: deps
 
 clean:
 	rm -rf $(BUILD)
+
+# Reliability & security suites (docs/reliability.md).
+# Long crash-durability run: more kill -9 rounds with longer load (short version is in `make test`).
+CRASH_ROUNDS ?= 30
+reliability: build
+	cd $(BUILD) && PB_CRASH_ROUNDS=$(CRASH_ROUNDS) PB_CRASH_MAX_MS=4000 ctest --output-on-failure -L reliability --timeout 3600
+# libFuzzer + ASan + UBSan with clang in build-fuzz/, FUZZ_SECONDS per target.
+FUZZ_SECONDS ?= 60
+fuzz:
+	FUZZ_SECONDS=$(FUZZ_SECONDS) bash scripts/fuzz.sh
+# Whole suite under ASan+UBSan (build-asan/) and the hook/router/DB/filter unit tests under TSan (build-tsan/).
+test-asan: deps
+	cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPB_SANITIZE=ON >/dev/null
+	cmake --build build-asan -j $(JOBS)
+	cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j $(JOBS) --timeout 900
+test-tsan: deps
+	cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS="-fsanitize=thread" -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=thread" -DCMAKE_SHARED_LINKER_FLAGS="-fsanitize=thread" >/dev/null
+	cmake --build build-tsan -j $(JOBS) --target unit_tests
+	cd build-tsan && TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 ./tests/unit_tests --gtest_filter='Hook*:Router*:CronScheduler*'
