@@ -1,0 +1,86 @@
+// Collections API scenarios: superuser-only management and schema changes without data loss.
+#include <gtest/gtest.h>
+
+#include "support/test_server.hpp"
+
+using pb::json::Array;
+using pb::json::Object;
+using pb::json::Value;
+using pbtest::TestServer;
+
+namespace {
+
+TEST(ApiCollections, AccessControl) {
+    TestServer s;
+    std::string user = s.createUser("u@example.com", "Passw0rd!123");
+    EXPECT_EQ(s.get("/api/collections").status, 401);
+    EXPECT_EQ(s.get("/api/collections", user).status, 403);
+    auto r = s.get("/api/collections", s.superuserToken());
+    ASSERT_EQ(r.status, 200);
+    EXPECT_EQ(r.json()["items"][0]["id"].getString(), "pbc_3142635823");
+    auto users = s.get("/api/collections/USERS", s.superuserToken());
+    EXPECT_EQ(users.json()["id"].getString(), "_pb_users_auth_");
+    EXPECT_FALSE(users.json()["authToken"].has("secret")) << "token secret must never be output";
+}
+
+TEST(ApiCollections, SchemaChangesKeepData) {
+    TestServer s;
+    auto su = s.superuserToken();
+    auto c = s.post("/api/collections",
+                    Value(Object{{"name", "notes"},
+                                 {"listRule", ""},
+                                 {"viewRule", ""},
+                                 {"fields", Value(Array{Value(Object{{"name", "title"}, {"type", "text"}}),
+                                                        Value(Object{{"name", "tag"}, {"type", "select"}, {"values", Value(Array{"a", "b"})}})})}}),
+                    su);
+    ASSERT_EQ(c.status, 200) << c.body;
+    auto col = c.json();
+    EXPECT_EQ(col["id"].getString().rfind("pbc_", 0), 0u);
+    auto rec = s.post("/api/collections/notes/records", Value(Object{{"title", "keep me"}, {"tag", "b"}}), su).json();
+    // Rename a field (matched by id), add one, make tag multiple.
+    Value fields = col["fields"];
+    for (auto& f : fields.asArray()) {
+        if (f["name"].getString() == "title") f.set("name", "heading");
+        if (f["name"].getString() == "tag") f.set("maxSelect", 2);
+    }
+    fields.push(Value(Object{{"name", "extra"}, {"type", "number"}}));
+    auto u = s.patch("/api/collections/notes", Value(Object{{"fields", fields}}), su);
+    ASSERT_EQ(u.status, 200) << u.body;
+    auto after = s.get("/api/collections/notes/records/" + rec["id"].getString()).json();
+    EXPECT_EQ(after["heading"].getString(), "keep me");
+    EXPECT_FALSE(after.has("title"));
+    ASSERT_TRUE(after["tag"].isArray());
+    EXPECT_EQ(after["tag"][0].getString(), "b");
+    EXPECT_EQ(after["extra"].getNumber(), 0);
+    // Rename the collection.
+    ASSERT_EQ(s.patch("/api/collections/notes", Value(Object{{"name", "memos"}}), su).status, 200);
+    EXPECT_EQ(s.get("/api/collections/memos/records/" + rec["id"].getString()).status, 200);
+    // Truncate and delete.
+    EXPECT_EQ(s.del("/api/collections/memos/truncate", su).status, 204);
+    EXPECT_EQ(s.get("/api/collections/memos/records").json()["totalItems"].getNumber(), 0);
+    EXPECT_EQ(s.del("/api/collections/memos", su).status, 204);
+    EXPECT_EQ(s.get("/api/collections/memos", su).status, 404);
+}
+
+TEST(ApiCollections, ValidationErrors) {
+    TestServer s;
+    auto su = s.superuserToken();
+    auto bad = s.post("/api/collections", Value(Object{{"name", "bad name!"}}), su);
+    EXPECT_EQ(bad.status, 400);
+    EXPECT_TRUE(bad.json()["data"].has("name"));
+    auto dup = s.post("/api/collections", Value(Object{{"name", "Users"}}), su);
+    EXPECT_EQ(dup.status, 400);
+    EXPECT_EQ(dup.json()["data"]["name"]["code"].getString(), "validation_collection_name_exists");
+    auto rule = s.post("/api/collections", Value(Object{{"name", "r"}, {"listRule", "nope = 1"}}), su);
+    EXPECT_EQ(rule.status, 400);
+    EXPECT_TRUE(rule.json()["data"].has("listRule"));
+    auto su2 = s.patch("/api/collections/_superusers", Value(Object{{"name", "admins"}}), su);
+    EXPECT_EQ(su2.status, 400);
+    // A referenced collection cannot be deleted.
+    ASSERT_EQ(s.post("/api/collections", Value(Object{{"name", "a"}}), su).status, 200);
+    auto aId = s.get("/api/collections/a", su).json()["id"].getString();
+    ASSERT_EQ(s.post("/api/collections", Value(Object{{"name", "b"}, {"fields", Value(Array{Value(Object{{"name", "ref"}, {"type", "relation"}, {"collectionId", aId}})})}}), su).status, 200);
+    EXPECT_EQ(s.del("/api/collections/a", su).status, 400);
+}
+
+}  // namespace
