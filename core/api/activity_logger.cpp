@@ -63,8 +63,9 @@ void logRequest(RequestEvent& e, const LogsConfig& cfg, const Outcome& out, doub
     if (dev) {
         char ms[32];
         std::snprintf(ms, sizeof ms, "%.3fms", execMs);
-        std::cerr << timeutil::now() << " [dev] " << message << " " << out.status << " " << ms
-                  << (out.failed ? " error: " + out.error : std::string()) << "\n";
+        std::string line = timeutil::now() + " [dev] " + message + " " + std::to_string(out.status) + " " + ms +
+                           (out.failed ? " error: " + out.error : std::string()) + "\n";
+        std::cerr << line;  // one write per line
     }
     if (!store) return;
 

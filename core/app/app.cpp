@@ -38,7 +38,7 @@ void App::bootstrap() {
             db_->setTrace([](const std::string& sql, double ms) {
                 char t[32];
                 std::snprintf(t, sizeof t, "[%.2fms] ", ms);
-                std::cerr << t << sql << "\n";
+                std::cerr << (t + sql + "\n");  // one write per line
             });
         logs_ = std::make_unique<logs::LogWriter>((fs::path(opts_.dataDir) / "auxiliary.db").string());
         collections_ = std::make_unique<schema::CollectionStore>(*db_);

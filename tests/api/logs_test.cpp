@@ -142,7 +142,7 @@ TEST(ApiLogs, ErrorsFilterSortPagingStats) {
     ASSERT_EQ(page2["items"].size(), 1u);
     EXPECT_EQ(page2["items"].asArray()[0]["data"]["url"].getString(), "/api/nope-xyz-2");
     EXPECT_EQ(page2["totalItems"].getNumber(), -1);
-    EXPECT_EQ(s.get("/api/logs?filter=" + enc("level = 0 && message ~ 'nope-xyz'"), su).json()["totalItems"].getNumber(), 0);
+    EXPECT_EQ(s.get("/api/logs?filter=" + enc("level = 0 && " + f), su).json()["totalItems"].getNumber(), 0);
     // fields
     auto fields = s.get("/api/logs?fields=id,level&filter=" + enc(f), su).json();
     ASSERT_GE(fields["items"].size(), 1u);
@@ -244,7 +244,7 @@ TEST(LogWriter, BatchesFlushOnStopAndSchema) {
     EXPECT_EQ(db.query("SELECT COUNT(*) FROM _logs").at(0).at(0).getNumber(), 500);
     EXPECT_EQ(db.query("SELECT COUNT(*) FROM _logs WHERE level = 4").at(0).at(0).getNumber(), 50);
     EXPECT_EQ(db.query("SELECT data FROM _logs WHERE message = 'm0'").at(0).at(0).getString(), R"({"a":{"b":3,"y":2},"z":1})");
-    auto idx = db.query("SELECT name FROM sqlite_master WHERE type='index' AND tbl_name='_logs' ORDER BY name");
+    auto idx = db.query("SELECT name FROM sqlite_master WHERE type='index' AND tbl_name='_logs' AND name LIKE 'idx_%' ORDER BY name");
     std::vector<std::string> names;
     for (auto& r : idx) names.push_back(r.at(0).getString());
     EXPECT_EQ(names, (std::vector<std::string>{"idx_logs_created_hour", "idx_logs_level", "idx_logs_message"}));

@@ -61,12 +61,13 @@ TEST(RateLimitTags, FromMethodAndPath) {
 
 TEST(RateLimitRules, LookupOrderPrefixAndAudience) {
     using pb::api::RateLimitRule;
+    // Prefix rules are tried in configuration order (PocketBase's FindRateLimitRule).
     std::vector<RateLimitRule> rules = {
+        {"/api/collections/posts/", "@auth", 7, 1},
         {"/api/", "", 300, 10},
         {"*:auth", "", 2, 3},
         {"users:auth", "@guest", 5, 3},
         {"POST /api/batch", "", 3, 1},
-        {"/api/collections/posts/", "@auth", 7, 1},
     };
     auto find = [&](std::vector<std::string> labels, const std::string& aud) {
         auto* r = pb::api::findRateLimitRule(rules, labels, aud);
