@@ -8,6 +8,7 @@
 #include <thread>
 #include <vector>
 
+#include "router/event.hpp"
 #include "router/pattern.hpp"
 #include "router/router.hpp"
 
