@@ -1,0 +1,111 @@
+// GET/PATCH /api/settings over real HTTP: superuser only, partial updates of meta, batch,
+// rateLimits and logs persisted, secrets hidden, validation errors.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+
+#include "support/test_server.hpp"
+
+using pb::json::Array;
+using pb::json::Object;
+using pb::json::Value;
+using pbtest::TestServer;
+
+TEST(ApiSettings, SuperuserOnly) {
+    TestServer s;
+    EXPECT_EQ(s.get("/api/settings").status, 401);
+    auto user = s.createUser("s1@example.com", "password123");
+    EXPECT_EQ(s.get("/api/settings", user).status, 403);
+    EXPECT_EQ(s.patch("/api/settings", Value(Object{{"batch", Value(Object{{"enabled", true}})}}), user).status, 403);
+    EXPECT_EQ(s.patch("/api/settings", Value(Object{{"batch", Value(Object{{"enabled", true}})}})).status, 401);
+    auto g = s.get("/api/settings", s.superuserToken());
+    ASSERT_EQ(g.status, 200);
+    auto j = g.json();
+    EXPECT_EQ(j["meta"]["appName"].getString(), "Acme");
+    EXPECT_FALSE(j["batch"]["enabled"].getBool());
+    EXPECT_EQ(j["batch"]["maxRequests"].getNumber(), 50);
+    EXPECT_EQ(j["batch"]["timeout"].getNumber(), 3);
+    EXPECT_EQ(j["logs"]["maxDays"].getNumber(), 5);
+    EXPECT_EQ(j["rateLimits"]["rules"].size(), 4u);
+    EXPECT_FALSE(j["s3"].has("secret"));
+    EXPECT_EQ(j["smtp"]["password"].getString(), "");
+}
+
+TEST(ApiSettings, PartialPatchPersists) {
+    TestServer s;
+    auto su = s.superuserToken();
+    Value patch(Object{
+        {"meta", Value(Object{{"appName", "My App"}, {"appURL", "https://example.com"}})},
+        {"batch", Value(Object{{"enabled", true}, {"maxRequests", 10}, {"timeout", 5}, {"maxBodySize", 1024}})},
+        {"rateLimits", Value(Object{{"enabled", true},
+                                    {"rules", Value(Array{Value(Object{{"label", "/api/"}, {"audience", ""}, {"duration", 10}, {"maxRequests", 100}})})}})},
+        {"logs", Value(Object{{"maxDays", 7}, {"minLevel", -4}, {"logIP", false}})},
+        {"smtp", Value(Object{{"password", "hunter2"}})},
+    });
+    auto r = s.patch("/api/settings", patch, su);
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(r.json()["meta"]["appName"].getString(), "My App");
+    EXPECT_EQ(r.json()["smtp"]["password"].getString(), "");
+    auto g = s.get("/api/settings", su).json();
+    EXPECT_EQ(g["meta"]["appName"].getString(), "My App");
+    EXPECT_EQ(g["meta"]["senderName"].getString(), "Support");  // untouched keys kept
+    EXPECT_TRUE(g["batch"]["enabled"].getBool());
+    EXPECT_EQ(g["batch"]["maxRequests"].getNumber(), 10);
+    EXPECT_EQ(g["batch"]["maxBodySize"].getNumber(), 1024);
+    EXPECT_TRUE(g["rateLimits"]["enabled"].getBool());
+    EXPECT_EQ(g["rateLimits"]["rules"].size(), 1u);
+    EXPECT_EQ(g["logs"]["maxDays"].getNumber(), 7);
+    EXPECT_EQ(g["logs"]["minLevel"].getNumber(), -4);
+    EXPECT_FALSE(g["logs"]["logIP"].getBool());
+    // Persisted in _params (what a restart loads).
+    std::string cmd = "sqlite3 " + s.dataDir() + "/data.db \"SELECT value FROM _params WHERE id='settings'\"";
+    std::string stored;
+    if (FILE* p = ::popen(cmd.c_str(), "r")) {
+        char buf[4096];
+        size_t n;
+        while ((n = fread(buf, 1, sizeof buf, p)) > 0) stored.append(buf, n);
+        ::pclose(p);
+    }
+    auto saved = pb::json::parse(stored);
+    ASSERT_TRUE(saved.has_value()) << stored;
+    EXPECT_EQ((*saved)["meta"]["appName"].getString(), "My App");
+    EXPECT_EQ((*saved)["batch"]["maxRequests"].getNumber(), 10);
+    EXPECT_EQ((*saved)["logs"]["maxDays"].getNumber(), 7);
+    // The batch limit applies immediately.
+    auto big = s.request("POST", "/api/batch", "{\"requests\":[" + std::string(2000, ' ') + "]}",
+                         {{"Content-Type", "application/json"}});
+    EXPECT_EQ(big.status, 413);
+}
+
+TEST(ApiSettings, ValidationErrors) {
+    TestServer s;
+    auto su = s.superuserToken();
+    auto r = s.patch("/api/settings",
+                     Value(Object{{"meta", Value(Object{{"appName", ""}, {"appURL", "notaurl"}})},
+                                  {"batch", Value(Object{{"maxRequests", -1}, {"timeout", -2}})},
+                                  {"logs", Value(Object{{"maxDays", -1}})},
+                                  {"rateLimits", Value(Object{{"rules", Value(Array{Value(Object{{"label", ""}, {"audience", "x"}, {"duration", 0}, {"maxRequests", 0}})})}})}}),
+                     su);
+    ASSERT_EQ(r.status, 400) << r.body;
+    auto d = r.json()["data"];
+    EXPECT_EQ(d["meta"]["appName"]["code"].getString(), "validation_required");
+    EXPECT_EQ(d["meta"]["appURL"]["code"].getString(), "validation_is_url");
+    EXPECT_EQ(d["batch"]["maxRequests"]["code"].getString(), "validation_min_greater_equal_than_required");
+    EXPECT_EQ(d["batch"]["timeout"]["code"].getString(), "validation_min_greater_equal_than_required");
+    EXPECT_EQ(d["logs"]["maxDays"]["code"].getString(), "validation_min_greater_equal_than_required");
+    auto& rule = d["rateLimits"]["rules"]["0"];
+    EXPECT_EQ(rule["label"]["code"].getString(), "validation_required");
+    EXPECT_EQ(rule["audience"]["code"].getString(), "validation_in_invalid");
+    EXPECT_EQ(rule["duration"]["code"].getString(), "validation_min_greater_equal_than_required");
+    EXPECT_EQ(rule["maxRequests"]["code"].getString(), "validation_min_greater_equal_than_required");
+    // Enabling batch with maxRequests 0 is invalid.
+    auto z = s.patch("/api/settings", Value(Object{{"batch", Value(Object{{"enabled", true}, {"maxRequests", 0}})}}), su);
+    EXPECT_EQ(z.status, 400);
+    auto bad = s.patch("/api/settings", Value(Object{{"batch", "yes"}}), su);
+    EXPECT_EQ(bad.status, 400);
+    // Nothing was saved.
+    auto g = s.get("/api/settings", su).json();
+    EXPECT_EQ(g["meta"]["appName"].getString(), "Acme");
+    EXPECT_FALSE(g["batch"]["enabled"].getBool());
+    EXPECT_TRUE(g["batch"].isObject());
+}
