@@ -236,19 +236,20 @@ bool Broker::sendTo(const ClientPtr& c, std::string name, std::string data) {
     e.client = c;
     e.name = std::move(name);
     e.data = std::move(data);
-    bool ok = true;
+    bool written = false, failed = false;
     try {
         app_.hooks().onRealtimeMessageSend.trigger(e, [&](RealtimeMessageEvent& ev) {
-            ok = ev.client->writeFrame(ev.name, ev.data);
+            written = ev.client->writeFrame(ev.name, ev.data);
+            failed = !written;
         });
     } catch (const std::exception& ex) {
         app_.logError(std::string("realtime message hook: ") + ex.what());
-        ok = false;
+        failed = true;
     } catch (...) {
-        ok = false;
+        failed = true;
     }
-    if (!ok) unregisterClient(c->id());
-    return ok;
+    if (failed) unregisterClient(c->id());
+    return written;
 }
 
 size_t Broker::sendRaw(std::string_view topic, std::string_view jsonData) {

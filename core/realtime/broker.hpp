@@ -121,7 +121,7 @@ public:
 
     // Sends one message through onRealtimeMessageSend (whose default action writes the frame).
     // A hook may change name/data or skip the frame by not calling next(). An exception from a
-    // hook, or a dead stream, closes and removes the client; the result is then false.
+    // hook, or a dead stream, closes and removes the client. True when the frame was written.
     bool sendTo(const ClientPtr& c, std::string name, std::string data);
 
     // Custom topic: every client subscribed to `topic` (exactly, or with ?options) receives `data`
