@@ -100,7 +100,7 @@ TEST_F(AuthFixture, AuthMethods) {
     ASSERT_EQ(r.status, 200);
     auto j = r.json();
     EXPECT_TRUE(j["password"]["enabled"].getBool());
-    EXPECT_EQ(j["password"]["identityFields"][0].getString(), "email");
+    EXPECT_EQ(j["password"]["identityFields"].asArray().at(0).getString(), "email");
     EXPECT_FALSE(j["mfa"]["enabled"].getBool());
     EXPECT_EQ(s->get("/api/collections/nope/auth-methods").status, 404);
 }

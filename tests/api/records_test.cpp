@@ -119,7 +119,7 @@ TEST_F(RecordsFixture, ListPagingSortFilter) {
     EXPECT_EQ(j["perPage"].getNumber(), 2);
     EXPECT_EQ(j["totalItems"].getNumber(), 5);
     EXPECT_EQ(j["totalPages"].getNumber(), 3);
-    EXPECT_EQ(j["items"][0]["views"].getNumber(), 40);
+    EXPECT_EQ(j["items"].asArray().at(0)["views"].getNumber(), 40);
     auto skip = s->get("/api/collections/posts/records?skipTotal=1&filter=title~'list'").json();
     EXPECT_EQ(skip["totalItems"].getNumber(), -1);
     EXPECT_EQ(skip["totalPages"].getNumber(), -1);
