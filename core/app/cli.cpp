@@ -4,7 +4,6 @@
 
 #include <csignal>
 #include <cstdlib>
-#include <cstring>
 #include <iostream>
 #include <stdexcept>
 
@@ -110,20 +109,18 @@ int Cli::run(int argc, char** argv) {
         return 2;
     }
     if (a.positional.empty()) {
-        for (int i = 1; i < argc; ++i) {
-            if (std::strcmp(argv[i], "--version") == 0) {
-                std::cout << name_ << " version " << PB_VERSION << "\n";
-                return 0;
-            }
-        }
         std::cout << usage();
         return 0;
     }
     const std::string& cmd = a.positional[0];
+    if (cmd == "--version") {
+        std::cout << name_ << " version " << PB_VERSION << "\n";
+        return 0;
+    }
     if (customCmd) return custom(*customCmd, argc, argv);
     if (cmd == "serve") return serve(a);
     if (cmd == "superuser") return superuser(a);
-    if (cmd == "help") {
+    if (cmd == "help" || cmd == "--help") {
         std::cout << usage();
         return 0;
     }
