@@ -20,6 +20,9 @@ class Cron;
 namespace pb::http {
 class Server;
 }
+namespace pb::plugin {
+class PluginHost;
+}
 namespace pb::realtime {
 class Broker;
 }
@@ -145,6 +148,8 @@ public:
     Hooks& hooks() { return hooks_; }
     router::Router<RequestEvent>& router() { return router_; }
     cron::Cron& cron() { return *cron_; }
+    // The native plugin host (null until start()).
+    plugin::PluginHost* plugins() { return plugins_.get(); }
     // The realtime (SSE) broker; created by bootstrap().
     realtime::Broker& realtime() { return *realtime_; }
     bool hasRealtime() const { return realtime_ != nullptr; }
@@ -206,6 +211,7 @@ private:
     router::Router<RequestEvent> router_;
     bool bootstrapped_ = false;
     std::atomic<bool> stopped_{false};
+    std::unique_ptr<plugin::PluginHost> plugins_;  // last: destroyed before hooks/router/cron
 };
 
 }  // namespace pb
