@@ -6,6 +6,7 @@
 
 #include "cron/cron.hpp"
 #include "http/server.hpp"
+#include "plugin/host.hpp"
 #include "realtime/broker.hpp"
 #include "logs/log_writer.hpp"
 #include "util/time.hpp"
@@ -72,6 +73,9 @@ void App::start(const std::string& host, uint16_t port) {
         so.host = host;
         so.port = port;
         so.workerThreads = opts_.workerThreads;
+        // Plugins load after the router is built and before serving (routes exist at once).
+        plugins_ = std::make_unique<plugin::PluginHost>(*this, plugin::PluginHost::defaultOptions(*this));
+        plugins_->start();
         server_ = std::make_unique<http::Server>(so);
         server_->start([this](http::Request& req, http::Response& res) { handle(req, res); });
         registerSystemCronJobs();
@@ -91,6 +95,7 @@ void App::stop(bool isRestart) {
         if (realtime_) realtime_->shutdown();
         if (server_) server_->stop();
         server_.reset();
+        if (plugins_) plugins_->stop();  // TERMINATE, shutdown, unload - before the DB closes
         if (logs_) logs_->stop();  // flushes the queued logs
         if (db_) db_->close();
     });

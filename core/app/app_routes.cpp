@@ -3,6 +3,7 @@
 #include "api/middlewares.hpp"
 #include "api/routes.hpp"
 #include "app/app.hpp"
+#include "plugin/host.hpp"
 
 namespace pb {
 
@@ -17,6 +18,7 @@ void App::registerRoutes() {
     api::registerRecordAuthOtpRoutes(*this);
     api::registerMailRoutes(*this);
     api::registerCronRoutes(*this);
+    api::registerPluginRoutes(*this);
     api::registerRealtimeRoutes(*this);
     api::registerLogRoutes(*this);
     api::registerFileRoutes(*this);

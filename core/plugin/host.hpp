@@ -1,0 +1,122 @@
+#pragma once
+// The native plugin host (docs/plugin-abi.md §10): loads every NAME.so of the plugins directory
+// through Boost.DLL, checks the manifest before running plugin code, runs init with staged
+// registrations, publishes a generation in one step, drains and unloads the previous one, and
+// watches the directory (inotify, stat() polling fallback) to hot-reload changed files.
+//
+// Dispatch model: the core's hook bus, router and cron scheduler hold one stable trampoline per
+// plugin registration key (hook kind + ordinal, global middleware ordinal, route method + path,
+// cron id). A trampoline resolves the plugin's generation at call time - the one already pinned
+// on this thread by an enclosing plugin call, else the slot's active generation - and holds a
+// shared_ptr to it for the whole call (everything downstream included). A swap is therefore one
+// atomic store; a request never mixes two generations of one plugin; the old generation is
+// unloaded once the last pin is gone.
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "util/json.hpp"
+
+namespace pb {
+class App;
+}
+
+namespace pb::plugin {
+
+struct Slot;
+struct Generation;
+class DirWatcher;
+
+// One row of GET /api/plugins.
+struct PluginInfo {
+    std::string name, version, description, abi, state, file, loadedAt, error;
+    uint64_t generation = 0;
+    int loadedGenerations = 0;  // generations still mapped (active + draining + pinned leftovers)
+    double lastLoadMs = 0;      // copy + dlopen + init + swap of the last successful load
+    json::Value toJson() const;
+};
+
+struct LoadResult {
+    bool ok = false;
+    bool unknown = false;  // no such plugin file / slot
+    std::string error;
+    PluginInfo info;
+};
+
+struct HostOptions {
+    std::string pluginsDir;   // absolute
+    std::string runtimeDir;   // where generation copies are dlopen'ed from
+    bool watch = true;
+    bool forcePolling = false;  // $PB_PLUGINS_POLL=1
+    std::chrono::milliseconds debounce{250};
+    std::chrono::milliseconds drainTimeout{10000};
+};
+
+class PluginHost {
+public:
+    PluginHost(App& app, HostOptions opts);
+    ~PluginHost();
+    PluginHost(const PluginHost&) = delete;
+    PluginHost& operator=(const PluginHost&) = delete;
+
+    // Resolves the directories from AppOptions (pluginsDir or <dir of dataDir>/plugins).
+    static HostOptions defaultOptions(const App& app);
+
+    // Loads every plugin of the directory, fires SERVE for each, starts the watcher.
+    void start();
+    // Stops the watcher, fires TERMINATE, closes every generation (PB_SHUTDOWN_EXIT). Idempotent.
+    void stop();
+
+    // (Re)loads NAME from DIR/NAME.so. On failure the previous generation keeps serving.
+    LoadResult reload(const std::string& name);
+    // Unpublishes, drains and closes NAME (PB_SHUTDOWN_UNLOAD). False when not loaded.
+    bool unload(const std::string& name);
+    std::vector<PluginInfo> list() const;
+    std::optional<PluginInfo> info(const std::string& name) const;
+
+    App& app() { return app_; }
+    const HostOptions& options() const { return opts_; }
+
+    // ---- used by the C API table and the trampolines (internal) ----
+    void log(const std::string& plugin, int32_t level, const std::string& msg);
+    void spawnTask(std::shared_ptr<Generation> gen, void (*run)(std::shared_ptr<Generation>, void*), void* arg);
+    bool isServing() const { return serving_; }
+
+private:
+    void onFileEvent(const std::string& name);
+    LoadResult loadLocked(const std::string& name);
+    void unloadLocked(Slot& slot, int32_t reason);
+    void retire(std::shared_ptr<Generation> gen, int32_t reason);
+    PluginInfo infoOf(const Slot& s) const;
+    std::shared_ptr<Slot> slotFor(const std::string& name);
+    void reapTasks(bool all);
+
+    App& app_;
+    HostOptions opts_;
+    mutable std::mutex opMu_;  // serialises load / unload / stop; guards slots_
+    std::map<std::string, std::shared_ptr<Slot>> slots_;
+    std::unique_ptr<DirWatcher> watcher_;
+    bool started_ = false, stopped_ = false, serving_ = false;
+    uint64_t copyCounter_ = 0;
+
+    std::mutex tasksMu_;
+    struct Task {
+        std::thread th;
+        std::shared_ptr<std::atomic<bool>> done;
+    };
+    std::vector<Task> tasks_;
+};
+
+}  // namespace pb::plugin
+
+namespace pb::api {
+// GET /api/plugins, POST /api/plugins/{name}/reload (superuser only). core/api/plugins.cpp.
+void registerPluginRoutes(App& app);
+}  // namespace pb::api
