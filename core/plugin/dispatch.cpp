@@ -198,7 +198,6 @@ pb_status statusFromException(pb_call* c, std::exception_ptr ex) {
         c->status = statusOfHttp(e.status(), hasData);
         c->message = e.message();
         c->fieldErrors = hasData && e.status() == 400 ? e.data() : json::Value::object();
-        if (e.status() >= 500 && c->gen) c->gen->host->log(c->gen->name, PB_LOG_ERROR, std::string("host error: ") + e.what());
     } catch (const std::bad_alloc&) {
         c->status = PB_E_NOMEM;
         c->message = "out of memory";

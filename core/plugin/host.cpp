@@ -162,6 +162,13 @@ void PluginHost::stop() {
     for (auto& [name, slot] : slots_) unloadLocked(*slot, PB_SHUTDOWN_EXIT);
     lk.unlock();
     reapTasks(true);
+    waitRetired();
+    {
+        std::lock_guard rl(retireMu_);
+        reaperStop_ = true;
+        retireCv_.notify_all();
+    }
+    if (reaper_.joinable()) reaper_.join();
     lk.lock();
     watcher_.reset();
 }
@@ -236,6 +243,11 @@ LoadResult PluginHost::loadLocked(const std::string& name) {
         fs::copy_file(file, gen->copyPath, fs::copy_options::overwrite_existing);
     } catch (const std::exception& ex) {
         return fail(std::string("cannot copy ") + file.string() + ": " + ex.what());
+    }
+    if (std::string bad = checkElf(gen->copyPath); !bad.empty()) {
+        std::error_code ec;
+        fs::remove(gen->copyPath, ec);
+        return fail("cannot load " + name + ".so: " + bad);
     }
     try {
         gen->lib.load(boost::dll::fs::path(gen->copyPath),
@@ -373,17 +385,53 @@ void PluginHost::unloadLocked(Slot& slot, int32_t reason) {
 
 void PluginHost::retire(std::shared_ptr<Generation> gen, int32_t reason) {
     gen->closing = true;
-    auto deadline = Clock::now() + opts_.drainTimeout;
-    // Our reference is the last one once every in-flight call (pin) has returned.
-    while (gen.use_count() > 1 && Clock::now() < deadline) std::this_thread::sleep_for(std::chrono::microseconds(500));
-    if (gen.use_count() > 1) {
-        log(gen->name, PB_LOG_ERROR, "generation " + std::to_string(gen->number) +
-                                         " did not drain in time; leaving it mapped (its code may still run)");
-        auto* leak = new std::shared_ptr<Generation>(std::move(gen));  // never unload running code
-        (void)leak;
-        return;
+    std::lock_guard lk(retireMu_);
+    if (!reaper_.joinable()) reaper_ = std::thread([this] { reaperLoop(); });
+    retiring_.push_back(Retiring{std::move(gen), reason, Clock::now() + opts_.drainTimeout});
+    retireCv_.notify_all();
+}
+
+void PluginHost::reaperLoop() {
+    std::unique_lock lk(retireMu_);
+    for (;;) {
+        retireCv_.wait(lk, [this] { return reaperStop_ || !retiring_.empty(); });
+        if (retiring_.empty() && reaperStop_) return;
+        std::vector<Retiring> ready;
+        for (auto it = retiring_.begin(); it != retiring_.end();) {
+            // Our reference is the last one once every in-flight call (pin) has returned.
+            if (it->gen.use_count() == 1 || Clock::now() >= it->deadline) {
+                ready.push_back(std::move(*it));
+                it = retiring_.erase(it);
+            } else {
+                ++it;
+            }
+        }
+        reaperBusy_ = ready.size();
+        lk.unlock();
+        for (auto& r : ready) {
+            if (r.gen.use_count() > 1) {
+                log(r.gen->name, PB_LOG_ERROR, "generation " + std::to_string(r.gen->number) +
+                                                   " did not drain in time; leaving it mapped (its code may still run)");
+                auto* leak = new std::shared_ptr<Generation>(std::move(r.gen));  // never unload running code
+                (void)leak;
+                continue;
+            }
+            std::atomic_thread_fence(std::memory_order_acquire);
+            close(std::move(r.gen), r.reason);
+        }
+        if (ready.empty()) std::this_thread::sleep_for(std::chrono::microseconds(500));
+        lk.lock();
+        reaperBusy_ = 0;
+        retireCv_.notify_all();  // wakes waitRetired()
     }
-    std::atomic_thread_fence(std::memory_order_acquire);
+}
+
+void PluginHost::waitRetired() {
+    std::unique_lock lk(retireMu_);
+    retireCv_.wait(lk, [this] { return retiring_.empty() && reaperBusy_ == 0; });
+}
+
+void PluginHost::close(std::shared_ptr<Generation> gen, int32_t reason) {
     if (gen->shutdownFn) {
         try {
             gen->shutdownFn(gen->state, reason);

@@ -13,6 +13,7 @@
 // unloaded once the last pin is gone.
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -93,7 +94,13 @@ private:
     void onFileEvent(const std::string& name);
     LoadResult loadLocked(const std::string& name);
     void unloadLocked(Slot& slot, int32_t reason);
+    // Hands a replaced/unloaded generation to the reaper thread, which waits for its last pin
+    // (the caller itself may hold one: a reload requested through a plugin-wrapped request), then
+    // closes it. waitRetired() blocks until every retiring generation is closed or leaked.
     void retire(std::shared_ptr<Generation> gen, int32_t reason);
+    void reaperLoop();
+    void close(std::shared_ptr<Generation> gen, int32_t reason);
+    void waitRetired();
     PluginInfo infoOf(const Slot& s) const;
     std::shared_ptr<Slot> slotFor(const std::string& name);
     void reapTasks(bool all);
@@ -105,6 +112,18 @@ private:
     std::unique_ptr<DirWatcher> watcher_;
     bool started_ = false, stopped_ = false, serving_ = false;
     uint64_t copyCounter_ = 0;
+
+    struct Retiring {
+        std::shared_ptr<Generation> gen;
+        int32_t reason;
+        std::chrono::steady_clock::time_point deadline;
+    };
+    std::mutex retireMu_;
+    std::condition_variable retireCv_;
+    std::vector<Retiring> retiring_;
+    bool reaperStop_ = false;
+    size_t reaperBusy_ = 0;
+    std::thread reaper_;
 
     std::mutex tasksMu_;
     struct Task {

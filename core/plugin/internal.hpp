@@ -208,6 +208,8 @@ private:
 };
 
 bool isBindableKind(int32_t kind);
+// "" when the file looks like a complete 64-bit ELF shared object, else the reason.
+std::string checkElf(const std::string& path);
 // Installs / removes the core-side trampoline of a registration key.
 CoreReg installCore(App& app, const std::shared_ptr<Slot>& slot, const Registration& r, const std::string& existingId);
 void removeCore(App& app, const std::string& key, const CoreReg& c);

@@ -216,7 +216,7 @@ TEST(PluginHost, ExamplePluginsServeTheirRoutes) {
     EXPECT_EQ(s.request("POST", "/api/greet/broadcast", "nope", {{"Authorization", token}}).status, 400);
 
     createCollection(s, "posts", {"title", "slug"});
-    createCollection(s, "audit_logs", {"action", "collection", "record"});
+    createCollection(s, "audit_logs", {"action", "collection", "record", "data:json"});
     r = s.post("/api/collections/posts/records", Value(Object{{"title", "   "}}));
     EXPECT_EQ(r.status, 400);
     EXPECT_EQ(r.json()["data"]["title"]["code"].getString(), "validation_required") << r.body;

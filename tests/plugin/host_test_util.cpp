@@ -49,7 +49,11 @@ bool waitFor(const std::function<bool()>& pred, std::chrono::milliseconds timeou
 void createCollection(pbtest::TestServer& s, const std::string& name, const std::vector<std::string>& textFields) {
     using pb::json::Value;
     Value fields = Value::array();
-    for (auto& f : textFields) fields.push(Value(pb::json::Object{{"name", f}, {"type", "text"}}));
+    for (auto& f : textFields) {  // "name" (text) or "name:type"
+        auto colon = f.find(':');
+        std::string n = f.substr(0, colon), type = colon == std::string::npos ? "text" : f.substr(colon + 1);
+        fields.push(Value(pb::json::Object{{"name", n}, {"type", type}}));
+    }
     Value body(pb::json::Object{{"name", name}, {"type", "base"}, {"fields", fields}, {"listRule", ""},
                                 {"viewRule", ""}, {"createRule", ""}});
     auto r = s.post("/api/collections", body, s.superuserToken());
