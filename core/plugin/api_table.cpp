@@ -5,6 +5,7 @@
 
 #include "app/app.hpp"
 #include "cron/schedule.hpp"
+#include "realtime/broker.hpp"
 #include "plugin/api_detail.hpp"
 #include "router/pattern.hpp"
 #include "util/strings.hpp"
@@ -262,9 +263,14 @@ void fillEvents(pb_host_api& t) {
         if (!ctx || !ctx->gen) return PB_E_INVALID_ARG;
         std::string tp = S(topic, tl), body = S(data, dl);
         if (tp.empty() || !json::parse(body)) return PB_E_INVALID_ARG;
-        // The realtime service is not wired to plugins yet: accepted and logged (no subscriber
-        // can be listening through this host), which the header allows (delivery is async).
-        ctx->gen->host->log(ctx->gen->name, PB_LOG_DEBUG, "realtime_send " + tp + " (no realtime broker attached)");
+        // Broadcast on the app's realtime broker to the clients subscribed to `tp` (zero
+        // subscribers is not an error: delivery is asynchronous and best effort).
+        try {
+            size_t n = realtime::sendMessage(ctx->gen->host->app(), tp, body);
+            ctx->gen->host->log(ctx->gen->name, PB_LOG_DEBUG, "realtime_send " + tp + ": " + std::to_string(n) + " client(s)");
+        } catch (...) {
+            return PB_E_INTERNAL;
+        }
         return PB_OK;
     };
 }

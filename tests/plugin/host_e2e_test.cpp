@@ -9,6 +9,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "api/realtime_sse_client.hpp"
 #include "host_test_util.hpp"
 
 using namespace pbplugtest;
@@ -66,6 +67,32 @@ TEST(PluginE2E, PbplugNewBuildServeEditRebuild) {
     EXPECT_EQ(r.json()["generation"].getNumber(), 3);
     EXPECT_EQ(r.json()["version"].getString(), "0.1.0");
     EXPECT_EQ(message(s, name), "howdy from " + name);
+}
+
+// realtime_send from a plugin (greet_routes' POST /api/greet/broadcast) reaches an SSE client
+// subscribed to the topic.
+TEST(PluginE2E, RealtimeSendReachesSubscribers) {
+    PluginDir dir;
+    dir.install(fs::path(PB_TEST_PLUGINS_DIR) / "greet_routes.so", "greet_routes");
+    pbtest::TestServer s({"--plugins", dir.str()});
+    std::string token = s.createUser("rt@example.com", "Passw0rd!123");
+
+    pbtest::SseClient c;
+    ASSERT_TRUE(c.open(s.port()));
+    ASSERT_EQ(c.readHead(), 200);
+    auto hello = c.next(5000);
+    ASSERT_TRUE(hello && hello->event == "PB_CONNECT");
+    pb::json::Value subs = pb::json::Value::array();
+    subs.push("greetings");
+    ASSERT_EQ(s.post("/api/realtime", pb::json::Value(pb::json::Object{{"clientId", hello->id}, {"subscriptions", subs}}))
+                  .status,
+              204);
+    auto r = s.request("POST", "/api/greet/broadcast", R"({"hi":"there"})", {{"Authorization", token}});
+    ASSERT_EQ(r.status, 200) << r.body;
+    auto f = c.next(5000);
+    ASSERT_TRUE(f.has_value());
+    EXPECT_EQ(f->event, "greetings");
+    EXPECT_EQ(f->data, R"({"hi":"there"})");
 }
 
 }  // namespace
