@@ -1,4 +1,5 @@
 // /api/collections: superuser-only management of collection definitions.
+#include "api/list_params.hpp"
 #include "api/middlewares.hpp"
 #include "api/routes.hpp"
 #include "records/filter/filter_compiler.hpp"
@@ -9,25 +10,10 @@ namespace pb::api {
 
 namespace {
 
-int intParam(RequestEvent& e, const char* key, int def) {
-    auto v = e.request.queryParam(key);
-    if (!v || v->empty()) return def;
-    try {
-        size_t pos = 0;
-        int n = std::stoi(*v, &pos);
-        if (pos != v->size()) throw std::invalid_argument("x");
-        return n;
-    } catch (...) {
-        throw badRequest("Invalid " + std::string(key) + " parameter.");
-    }
-}
-
 // Simple in-memory list support (filter by name/type/system via substring; sort by a field).
 json::Value listCollections(RequestEvent& e, const std::vector<schema::CollectionPtr>& all) {
-    int page = std::max(1, intParam(e, "page", 1));
-    int perPage = intParam(e, "perPage", 30);
-    if (perPage <= 0) perPage = 30;
-    perPage = std::min(perPage, 1000);
+    const auto lp = parseListParams(e);
+    const int page = lp.page, perPage = lp.perPage;
     std::vector<json::Value> items;
     for (auto& c : all) items.push_back(c->toJson());
     // Filter and sort through SQLite over a throwaway in-memory table of the listable columns.
@@ -66,7 +52,7 @@ json::Value listCollections(RequestEvent& e, const std::vector<schema::Collectio
         for (auto& row : mem.query(sql, params)) filtered.push_back(items[static_cast<size_t>(row.at(0).getNumber())]);
         items = std::move(filtered);
     }
-    bool skipTotal = e.request.queryParam("skipTotal").value_or("") == "true" || e.request.queryParam("skipTotal").value_or("") == "1";
+    const bool skipTotal = lp.skipTotal;
     size_t total = items.size();
     json::Value page_items = json::Value::array();
     size_t start = static_cast<size_t>(page - 1) * static_cast<size_t>(perPage);

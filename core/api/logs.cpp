@@ -8,6 +8,7 @@
 #include "api/middlewares.hpp"
 #include "logs/log_writer.hpp"
 #include "records/filter/filter_compiler.hpp"
+#include "api/list_params.hpp"
 #include "records/sort.hpp"
 #include "util/strings.hpp"
 
@@ -17,18 +18,6 @@ namespace {
 
 const char* kCols = "`_logs`.`id`, `_logs`.`created`, `_logs`.`level`, `_logs`.`message`, `_logs`.`data`";
 
-int intParam(RequestEvent& e, const char* key, int def) {
-    auto v = e.request.queryParam(key);
-    if (!v || v->empty()) return def;
-    try {
-        size_t pos = 0;
-        int n = std::stoi(*v, &pos);
-        if (pos != v->size()) throw std::invalid_argument("x");
-        return n;
-    } catch (...) {
-        throw badRequest("Invalid " + std::string(key) + " parameter.");
-    }
-}
 
 const schema::Collection& logsCollection() {
     static const schema::Collection c = [] {
@@ -74,13 +63,9 @@ json::Value logJson(const db::Row& r) {
 }
 
 void listLogs(RequestEvent& e) {
-    int page = intParam(e, "page", 1);
-    if (page <= 0) page = 1;
-    int perPage = intParam(e, "perPage", 30);
-    if (perPage <= 0) perPage = 30;
-    perPage = std::min(perPage, 1000);
-    auto skip = e.request.queryParam("skipTotal").value_or("");
-    const bool skipTotal = skip == "1" || skip == "true" || skip == "t" || skip == "TRUE" || skip == "True";
+    const auto lp = parseListParams(e);
+    const int page = lp.page, perPage = lp.perPage;
+    const bool skipTotal = lp.skipTotal;
 
     db::Params params;
     std::string where = whereClause(e.request.queryParam("filter").value_or(""), params);

@@ -1,6 +1,7 @@
 // /api/collections/{collection}/records: list, view, create, update, delete with API rules.
 #include <cmath>
 
+#include "api/list_params.hpp"
 #include "api/record_expand.hpp"
 #include "api/record_upsert.hpp"
 #include "api/routes.hpp"
@@ -18,23 +19,7 @@ records::CollectionFinder finderFor(App& app) {
     return [&app](const std::string& n) { return app.findCollection(n); };
 }
 
-int intQuery(RequestEvent& e, const char* key, int def) {
-    auto v = e.request.queryParam(key);
-    if (!v || v->empty()) return def;
-    try {
-        size_t pos = 0;
-        long n = std::stol(*v, &pos);
-        if (pos != v->size()) throw std::invalid_argument("x");
-        return static_cast<int>(std::clamp<long>(n, -1000000, 1000000));
-    } catch (...) {
-        throw badRequest("Invalid " + std::string(key) + " parameter.");
-    }
-}
 
-bool boolQuery(RequestEvent& e, const char* key) {
-    auto v = str::lower(e.request.queryParam(key).value_or(""));
-    return v == "1" || v == "true" || v == "t";
-}
 
 void requireRule(const RequestEvent& e, const std::optional<std::string>& rule) {
     if (!rule && !e.hasSuperuserAuth()) throw forbidden("Only superusers can perform this action.");
@@ -68,11 +53,8 @@ void listRecords(RequestEvent& e) {
     App& app = e.app;
     auto c = app.mustCollection(e.pathValue("collection"));
     requireRule(e, c->listRule);
-    int page = intQuery(e, "page", 1);
-    int perPage = intQuery(e, "perPage", 30);
-    if (page <= 0) page = 1;
-    if (perPage <= 0) perPage = 30;
-    perPage = std::min(perPage, 1000);
+    const auto lp = parseListParams(e);
+    const int page = lp.page, perPage = lp.perPage;
     auto info = e.requestInfo();
     auto q = records::buildListQuery(*c, finderFor(app), info, e.request.queryParam("filter").value_or(""),
                                      e.request.queryParam("sort").value_or(""));
@@ -81,7 +63,7 @@ void listRecords(RequestEvent& e) {
     for (auto& row : app.db().query(q.itemsSql(perPage, static_cast<long long>(page - 1) * perPage), params))
         items.push_back(app.recordFromRow(c, row));
     double total = -1, totalPages = -1;
-    if (!boolQuery(e, "skipTotal")) {
+    if (!lp.skipTotal) {
         auto rows = app.db().query(q.countSql(), params);
         total = rows.empty() ? 0 : rows[0].at(0).getNumber();
         totalPages = std::ceil(total / perPage);
