@@ -1,13 +1,19 @@
 // /api/collections/{collection}/records: list, view, create, update, delete with API rules.
+#include <chrono>
 #include <cmath>
+#include <random>
+#include <thread>
 
+#include "api/activity.hpp"
 #include "api/list_params.hpp"
 #include "api/record_expand.hpp"
 #include "api/record_upsert.hpp"
 #include "api/routes.hpp"
 #include "files/record_files.hpp"
+#include "ratelimit/store.hpp"
 #include "records/rule_sql.hpp"
 #include "util/strings.hpp"
+#include "util/time.hpp"
 
 namespace pb::api {
 
@@ -19,7 +25,20 @@ records::CollectionFinder finderFor(App& app) {
     return [&app](const std::string& n) { return app.findCollection(n); };
 }
 
-
+// Anti-timing throttle (PocketBase's "@pb_list_timing_check_"): the list rule acts as a filter in
+// the same query as the client's filter, so a client that keeps filtering to empty results (more
+// than 3 times in 3 s) gets a random delay of up to 500 ms per further empty search. Superusers
+// and public (empty-rule) collections are exempt.
+void throttleEmptySearches(RequestEvent& e, const schema::Collection& c, size_t found) {
+    if (found > 0 || e.hasSuperuserAuth() || !c.listRule || c.listRule->empty()) return;
+    if (e.request.queryParam("filter").value_or("").empty()) return;
+    static ratelimit::Store store(20000);
+    std::string client = e.auth ? "auth:" + e.auth->id() : realIp(e.request, e.app.settings().section("trustedProxy"));
+    std::string key = "@pb_list_timing_check_" + c.id + "\x1f" + client;
+    if (store.allow(key, 3, 3000, timeutil::nowMillis())) return;
+    static thread_local std::mt19937 rng{std::random_device{}()};
+    std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution<int>(0, 499)(rng)));
+}
 
 void requireRule(const RequestEvent& e, const std::optional<std::string>& rule) {
     if (!rule && !e.hasSuperuserAuth()) throw forbidden("Only superusers can perform this action.");
@@ -76,6 +95,7 @@ void listRecords(RequestEvent& e) {
     ev.result = json::Value(json::Object{{"page", page}, {"perPage", perPage}, {"totalItems", total},
                                          {"totalPages", totalPages}});
     app.hooks().onRecordsListRequest.trigger(ev, [&](RecordsListRequestEvent& x) {
+        throttleEmptySearches(e, *c, x.records.size());
         json::Value out = x.result;
         out.set("items", recordsToJson(app, e, x.records));
         e.isListEnvelope = true;

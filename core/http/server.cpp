@@ -8,6 +8,9 @@
 #include <atomic>
 #include <sstream>
 
+#include <sys/socket.h>
+
+#include "http/request_guard.hpp"
 #include "util/strings.hpp"
 #include "util/thread_pool.hpp"
 
@@ -110,7 +113,7 @@ private:
     std::atomic<bool> closed_{false};
 };
 
-void sendResponse(Http::ResponseWriter& w, Response& res) {
+Async::Promise<ssize_t> sendResponse(Http::ResponseWriter& w, Response& res) {
     bool hasConnection = false;
     // Pistache keeps one raw header per name: join repeated names (e.g. Vary) with ", ".
     std::vector<std::pair<std::string, std::string>> merged;
@@ -128,22 +131,25 @@ void sendResponse(Http::ResponseWriter& w, Response& res) {
     Http::Mime::MediaType mime;
     if (auto* ct = res.header("content-type")) mime = Http::Mime::MediaType::fromString(*ct);
     auto code = static_cast<Http::Code>(res.status);
-    if (res.headOnly || res.status == 204 || res.status == 304) {
-        w.send(code, "", mime);
-    } else {
-        w.send(code, res.body, mime);
-    }
+    if (res.headOnly || res.status == 204 || res.status == 304) return w.send(code, "", mime);
+    return w.send(code, res.body, mime);
 }
 
 }  // namespace
 
-class PbHandler final : public Http::Handler {
-public:
-    HTTP_PROTOTYPE(PbHandler)
-    PbHandler() = default;
-    PbHandler(RequestHandler h, ThreadPool* pool) : handler_(std::move(h)), pool_(pool) {}
+// Does the client want the connection closed after this response?
+bool wantsClose(const Request& req) {
+    for (auto& [k, v] : req.headers)
+        if (k == "connection") return str::iequals(str::trim(v), "close");
+    return false;
+}
 
-    void onRequest(const Http::Request& req, Http::ResponseWriter writer) override {
+// Shared by every reactor's handler clone: runs requests on the worker pool.
+class RequestRunner {
+public:
+    RequestRunner(RequestHandler h, ThreadPool* pool) : handler_(std::move(h)), pool_(pool) {}
+
+    void onRequest(const Http::Request& req, Http::ResponseWriter writer) {
         std::weak_ptr<Tcp::Peer> weakPeer = writer.getPeer();
         auto shared = std::make_shared<Http::ResponseWriter>(std::move(writer));
         auto request = std::make_shared<Request>(convert(req));
@@ -155,10 +161,6 @@ public:
             r.body = R"({"status":503,"message":"Server is shutting down.","data":{}})";
             sendResponse(*shared, r);
         }
-    }
-
-    void onTimeout(const Http::Request&, Http::ResponseWriter writer) override {
-        writer.send(Http::Code::Request_Timeout, "");
     }
 
 private:
@@ -190,17 +192,96 @@ private:
             }
             return;
         }
-        sendResponse(w, res);
+        if (!wantsClose(req)) {
+            sendResponse(w, res);
+            return;
+        }
+        // Pistache never closes on "Connection: close"; do it once the response is written,
+        // so clients that read to EOF (HTTP/1.0 style) finish.
+        res.setHeader("Connection", "close");
+        auto sent = sendResponse(w, res);
+        sent.then([weakPeer](ssize_t) { if (auto p = weakPeer.lock()) ::shutdown(p->fd(), SHUT_WR); },
+                  [](std::exception_ptr) {});
     }
 
     RequestHandler handler_;
     ThreadPool* pool_ = nullptr;
 };
 
+// Pistache's HTTP handler behind the size guard. Pistache clones the handler per reactor and
+// only then attaches the transport, so the inner parser-side handler is made lazily, as a copy
+// of this clone (which carries the transport and the limits).
+class ParserHandler final : public Http::Handler {
+public:
+    HTTP_PROTOTYPE(ParserHandler)
+    ParserHandler(const Http::Handler& configured, std::shared_ptr<RequestRunner> runner)
+        : Http::Handler(configured), runner_(std::move(runner)) {}
+
+    void onRequest(const Http::Request& req, Http::ResponseWriter writer) override {
+        runner_->onRequest(req, std::move(writer));
+    }
+    void onTimeout(const Http::Request&, Http::ResponseWriter writer) override {
+        writer.send(Http::Code::Request_Timeout, "");
+    }
+
+private:
+    std::shared_ptr<RequestRunner> runner_;
+};
+
+class PbHandler final : public Http::Handler {
+public:
+    HTTP_PROTOTYPE(PbHandler)
+    PbHandler() = default;
+    PbHandler(std::shared_ptr<RequestRunner> runner, RequestLimits limits)
+        : runner_(std::move(runner)), limits_(limits) {}
+    // Clones get their own parser-side handler (bound to their transport on first use).
+    PbHandler(const PbHandler& o) : Http::Handler(o), runner_(o.runner_), limits_(o.limits_) {}
+
+    void onRequest(const Http::Request& req, Http::ResponseWriter writer) override {
+        runner_->onRequest(req, std::move(writer));
+    }
+
+    void onConnection(const std::shared_ptr<Tcp::Peer>& peer) override {
+        peer->putData(kGuardKey, std::make_shared<RequestGuard>(limits_));
+        static_cast<Tcp::Handler&>(parser()).onConnection(peer);
+    }
+
+    void onInput(const char* buffer, size_t len, const std::shared_ptr<Tcp::Peer>& peer) override {
+        auto guard = std::static_pointer_cast<RequestGuard>(peer->tryGetData(kGuardKey));
+        if (!guard) {
+            static_cast<Tcp::Handler&>(parser()).onInput(buffer, len, peer);
+            return;
+        }
+        if (guard->refused()) return;  // discard what follows a refusal, unparsed
+        size_t accepted = 0;
+        auto verdict = guard->feed(std::string_view(buffer, len), &accepted);
+        if (accepted > 0) static_cast<Tcp::Handler&>(parser()).onInput(buffer, accepted, peer);
+        if (verdict == RequestGuard::Verdict::Pass) return;
+        std::string resp = refusalResponse(verdict);
+        std::weak_ptr<Tcp::Peer> weak = peer;
+        peer->send(Pistache::RawBuffer(std::move(resp), resp.size()))
+            .then([weak](ssize_t) { if (auto p = weak.lock()) ::shutdown(p->fd(), SHUT_WR); },
+                  [](std::exception_ptr) {});
+    }
+
+private:
+    static constexpr const char* kGuardKey = "pb.requestGuard";
+
+    Http::Handler& parser() {
+        if (!parser_) parser_ = std::make_shared<ParserHandler>(*this, runner_);
+        return *parser_;
+    }
+
+    std::shared_ptr<RequestRunner> runner_;
+    RequestLimits limits_;
+    std::shared_ptr<ParserHandler> parser_;
+};
+
 struct Server::Impl {
     ServerOptions opts;
     std::unique_ptr<Http::Endpoint> endpoint;
     std::unique_ptr<ThreadPool> pool;
+    std::shared_ptr<RequestRunner> runner;
     std::shared_ptr<PbHandler> handler;
     uint16_t boundPort = 0;
 };
@@ -222,7 +303,11 @@ void Server::start(RequestHandler handler) {
                     .keepaliveTimeout(std::chrono::minutes(30));
     impl_->endpoint->init(opts);
     impl_->pool = std::make_unique<ThreadPool>(static_cast<size_t>(o.workerThreads));
-    impl_->handler = std::make_shared<PbHandler>(std::move(handler), impl_->pool.get());
+    impl_->runner = std::make_shared<RequestRunner>(std::move(handler), impl_->pool.get());
+    RequestLimits limits;
+    limits.maxRequestBytes = o.maxRequestSize;
+    limits.maxHeaderBytes = std::min(limits.maxHeaderBytes, o.maxRequestSize);
+    impl_->handler = std::make_shared<PbHandler>(impl_->runner, limits);
     impl_->endpoint->setHandler(impl_->handler);
     impl_->endpoint->serveThreaded();
     impl_->boundPort = static_cast<uint16_t>(impl_->endpoint->getPort());

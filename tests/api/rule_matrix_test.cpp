@@ -65,7 +65,7 @@ const std::vector<Shape> kCreates = {
 };
 
 std::string seedId(size_t k, size_t i) {
-    char b[32];
+    char b[64];
     std::snprintf(b, sizeof b, "rm%02zus%02zu00000000", k, i);
     return b;
 }

@@ -43,7 +43,7 @@ bool in_path(const std::string& prog) {
 
 std::string default_plugins_dir() {
     if (const char* e = std::getenv("PB_PLUGINS_DIR"); e && *e) return e;
-    return "pb_plugins";
+    return "plugins";  // pb serve's default: ./plugins next to ./pb_data
 }
 
 std::string find_sdk_dir() {

@@ -38,7 +38,7 @@ const char* kUsage =
     "  pbplug reload NAME... [--url URL] [--email E --password P | --token T]\n"
     "      ask a running server to reload plugins now\n"
     "\n"
-    "defaults: PLUGINS_DIR = $PB_PLUGINS_DIR or ./pb_plugins; SDK_DIR = $PbSdk_DIR, the source\n"
+    "defaults: PLUGINS_DIR = $PB_PLUGINS_DIR or ./plugins (pb serve's default); SDK_DIR = $PbSdk_DIR, the source\n"
     "tree's sdk/cmake, or the installed lib/cmake/PbSdk; URL = $PB_URL or http://127.0.0.1:8090;\n"
     "credentials from $PB_EMAIL / $PB_PASSWORD or $PB_TOKEN.\n";
 

@@ -144,8 +144,8 @@ A native plugin for the PocketBase-compatible server, scaffolded by `pbplug new`
 ## Build and install
 
 ```sh
-pbplug build . --plugins /path/to/pb_plugins   # configure + build + atomic install of @NAME@.so
-pbplug dev   . --plugins /path/to/pb_plugins   # same, again on every save
+pbplug build . --plugins /path/to/plugins   # configure + build + atomic install of @NAME@.so
+pbplug dev   . --plugins /path/to/plugins   # same, again on every save
 ```
 
 The server notices the new `@NAME@.so` (atomic rename) and hot-reloads it; or run
