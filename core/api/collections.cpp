@@ -95,6 +95,53 @@ void registerCollectionRoutes(App& app) {
         });
     }, su);
 
+    g.put("/import", [](RequestEvent& e) {
+        const json::Value& body = e.body();
+        if (!body.isObject()) throw badRequest("An error occurred while loading the submitted data.");
+        const json::Value& list = body["collections"];
+        if (!list.isNull() && !list.isArray())
+            throw badRequest("An error occurred while loading the submitted data.");
+        if (!list.isArray() || list.asArray().empty()) {
+            ValidationErrors errs;
+            errs.add("collections", "validation_required", "Cannot be blank.");
+            throw badRequest("An error occurred while validating the submitted data.", errs.data());
+        }
+        CollectionsImportRequestEvent ev;
+        ev.req = &e;
+        ev.app = &e.app;
+        ev.collectionsData = list;
+        ev.deleteMissing = body["deleteMissing"].getBool();
+        e.app.hooks().onCollectionsImportRequest.trigger(ev, [&](CollectionsImportRequestEvent& x) {
+            e.app.importCollections(x.collectionsData, x.deleteMissing);
+            e.noContent(204);
+        });
+    }, su);
+
+    // Infers the fields of a view query and returns them with up to 10 sample rows; nothing is saved.
+    g.post("/meta/dry-run-view", [](RequestEvent& e) {
+        const json::Value& body = e.body();
+        if (!body.isObject() || (!body["query"].isNull() && !body["query"].isString()))
+            throw badRequest("An error occurred while loading the submitted data.");
+        const std::string& query = body["query"].getString();
+        ValidationErrors errs;
+        if (str::trim(query).empty()) errs.add("query", "validation_required", "Cannot be blank.");
+        else if (query.size() > 5000) errs.add("query", "validation_length_out_of_range", "The length must be between 0 and 5000.");
+        errs.throwIfAny("An error occurred while validating the submitted data.");
+        auto c = std::make_shared<schema::Collection>(schema::CollectionStore::scaffold(schema::CollectionType::View, "dry_run"));
+        c->options.set("viewQuery", query);
+        try {
+            schema::inferViewFields(e.app.db(), *c, e.app.collections().all());
+        } catch (const ApiError& err) {
+            throw badRequest("Failed to dry-run the view query.", err.data());
+        }
+        json::Value fields = json::Value::array();
+        for (auto& f : c->fields) fields.push(f.toJson());
+        json::Value sample = json::Value::array();
+        for (auto& row : e.app.db().query("SELECT * FROM (" + c->viewQuery() + ") LIMIT 10"))
+            sample.push(e.app.recordFromRow(c, row)->toJson(true));
+        e.json(200, json::Value(json::Object{{"fields", fields}, {"sample", sample}}));
+    }, su);
+
     g.get("/meta/scaffolds", [](RequestEvent& e) {
         json::Value out = json::Value::object();
         for (auto t : {schema::CollectionType::Auth, schema::CollectionType::Base, schema::CollectionType::View}) {

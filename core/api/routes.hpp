@@ -13,5 +13,6 @@ void registerCronRoutes(App& app);
 void registerRealtimeRoutes(App& app);
 void registerFileRoutes(App& app);
 void registerBatchRoutes(App& app);
+void registerSqlRoutes(App& app);
 
 }  // namespace pb::api

@@ -95,6 +95,7 @@ struct Hooks {
     hook::Hook<RecordCreateOTPRequestEvent> onRecordRequestOTPRequest;
     hook::Hook<RecordAuthWithOTPRequestEvent> onRecordAuthWithOTPRequest;
     hook::Hook<CollectionsListRequestEvent> onCollectionsListRequest;
+    hook::Hook<CollectionsImportRequestEvent> onCollectionsImportRequest;
     hook::Hook<CollectionRequestEvent> onCollectionViewRequest;
     hook::Hook<CollectionRequestEvent> onCollectionCreateRequest;
     hook::Hook<CollectionRequestEvent> onCollectionUpdateRequest;
@@ -172,7 +173,13 @@ public:
     void deleteRecord(records::Record& r);
     // Collection definitions through the collection model hooks (onCollectionCreate/Update{
     // onCollectionValidate, on*Execute }, after-success after commit), one write transaction each.
-    schema::CollectionPtr saveCollection(schema::Collection& c);
+    // validate=false skips the definition checks (the view query is still resolved); used by
+    // importCollections, which validates every collection once all of them are saved.
+    schema::CollectionPtr saveCollection(schema::Collection& c, bool validate = true);
+    // PocketBase's ImportCollections: upserts `collections` (an array of collection JSON objects)
+    // in one transaction; deleteMissing also drops non-system collections and fields absent from
+    // the import. Throws ApiError 400 (data.collections) on any failure; nothing is changed then.
+    void importCollections(const json::Value& collections, bool deleteMissing);
     void deleteCollection(const schema::Collection& c);
     // Reloads settings from the database through onSettingsReload.
     void reloadSettings();

@@ -23,6 +23,7 @@ void App::registerRoutes() {
     api::registerLogRoutes(*this);
     api::registerFileRoutes(*this);
     api::registerBatchRoutes(*this);
+    api::registerSqlRoutes(*this);
 }
 
 }  // namespace pb

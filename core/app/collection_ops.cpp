@@ -41,7 +41,7 @@ void fireCollectionError(App& app, hook::Hook<CollectionEvent>& h, const schema:
 
 }  // namespace
 
-schema::CollectionPtr App::saveCollection(schema::Collection& c) {
+schema::CollectionPtr App::saveCollection(schema::Collection& c, bool validate) {
     auto existing = c.id.empty() ? nullptr : collections_->find(c.id);
     if (existing && existing->id != c.id) existing = nullptr;  // matched by name only
     const bool isNew = !existing;
@@ -61,6 +61,7 @@ schema::CollectionPtr App::saveCollection(schema::Collection& c) {
             outer.trigger(e, [&](CollectionEvent& ev) {
                 hooks_.onCollectionValidate.trigger(ev, [&](CollectionEvent& vev) {
                     if (vev.collection->isView()) schema::inferViewFields(*db_, *vev.collection, collections_->all());
+                    if (!validate) return;
                     auto errs = collections_->validate(*vev.collection, existing.get());
                     if (errs.size() > 0)
                         throw badRequest(isNew ? "Failed to create collection." : "Failed to update collection.", errs);
@@ -79,7 +80,7 @@ schema::CollectionPtr App::saveCollection(schema::Collection& c) {
                                                 std::make_exception_ptr(std::runtime_error("transaction rolled back")));
                         }
                     });
-                    saved = collections_->save(*xev.collection);
+                    saved = collections_->save(*xev.collection, validate);
                     *xev.collection = *saved;
                     db_->afterCommit([this, snap = saved, &after, type] {
                         schema::Collection copy = *snap;

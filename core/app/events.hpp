@@ -143,6 +143,13 @@ struct CollectionsListRequestEvent : hook::Event {
     json::Value result;
 };
 
+struct CollectionsImportRequestEvent : hook::Event {
+    RequestEvent* req = nullptr;
+    App* app = nullptr;
+    json::Value collectionsData;  // the submitted array of collection objects
+    bool deleteMissing = false;
+};
+
 struct SettingsReloadEvent : hook::Event {
     App* app = nullptr;
 };

@@ -35,7 +35,7 @@ public:
     // Validates `c` (against the other collections) and returns field errors (empty = ok).
     json::Value validate(const Collection& c, const Collection* existing) const;
     // Validates, persists and migrates the table. Throws ApiError 400 on validation errors.
-    CollectionPtr save(Collection c);
+    CollectionPtr save(Collection c, bool validate = true);
     // Drops the collection and its table. Throws ApiError 400 if referenced or system.
     void remove(const std::string& idOrName);
     // Deletes every row of the table (files/cascades are the caller's job).

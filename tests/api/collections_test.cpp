@@ -84,3 +84,69 @@ TEST(ApiCollections, ValidationErrors) {
 }
 
 }  // namespace
+
+namespace {
+Value textField(const std::string& name) { return Value(Object{{"name", name}, {"type", "text"}}); }
+}  // namespace
+
+// PUT /api/collections/import: upsert by id/name, cross references in any order, deleteMissing.
+TEST(ApiCollectionsImport, UpsertsDeletesAndRollsBack) {
+    TestServer s;
+    auto su = s.superuserToken();
+    auto put = [&](const Value& body, const std::string& tok) { return s.request("PUT", "/api/collections/import", body.dump(), {{"Authorization", tok}}); };
+    EXPECT_EQ(put(Value(Object{{"collections", Value::array()}}), "").status, 401);
+    auto user = s.createUser("imp@example.com", "Passw0rd!123");
+    EXPECT_EQ(put(Value(Object{{"collections", Value::array()}}), user).status, 403);
+    auto blank = put(Value(Object{{"collections", Value::array()}}), su);
+    EXPECT_EQ(blank.status, 400);
+    EXPECT_EQ(blank.json()["data"]["collections"]["code"].getString(), "validation_required") << blank.body;
+
+    // An existing collection with data, and one that a deleteMissing import will drop.
+    ASSERT_EQ(s.post("/api/collections", Value(Object{{"name", "notes"}, {"fields", Value(Array{textField("title"), textField("body")})}}), su).status, 200);
+    ASSERT_EQ(s.post("/api/collections", Value(Object{{"name", "old"}}), su).status, 200);
+    auto rec = s.post("/api/collections/notes/records", Value(Object{{"title", "kept"}, {"body", "b"}}), su);
+    ASSERT_EQ(rec.status, 200) << rec.body;
+
+    // posts references authors, which comes later in the list; notes gains a field (by name).
+    Value cols = Value::array();
+    cols.push(Value(Object{{"id", "pbc_posts000001"}, {"name", "posts"}, {"type", "base"},
+                           {"fields", Value(Array{textField("title"),
+                                                  Value(Object{{"name", "author"}, {"type", "relation"}, {"collectionId", "pbc_authors00001"}, {"maxSelect", 1}})})}}));
+    cols.push(Value(Object{{"id", "pbc_authors00001"}, {"name", "authors"}, {"type", "base"}, {"fields", Value(Array{textField("name")})}}));
+    cols.push(Value(Object{{"name", "notes"}, {"fields", Value(Array{textField("title"), textField("extra")})}}));
+    auto r = put(Value(Object{{"collections", cols}}), su);
+    ASSERT_EQ(r.status, 204) << r.body;
+    EXPECT_EQ(s.get("/api/collections/posts", su).status, 200);
+    EXPECT_EQ(s.get("/api/collections/authors", su).status, 200);
+    EXPECT_EQ(s.get("/api/collections/old", su).status, 200);  // kept without deleteMissing
+    auto notes = s.get("/api/collections/notes/records/" + rec.json()["id"].getString(), su).json();
+    EXPECT_EQ(notes["title"].getString(), "kept");
+    EXPECT_EQ(notes["body"].getString(), "b");  // a field missing from the import is kept
+    EXPECT_TRUE(notes.has("extra"));
+
+    // A failing collection rolls the whole import back.
+    Value bad = Value::array();
+    bad.push(Value(Object{{"name", "fresh"}, {"fields", Value(Array{textField("x")})}}));
+    bad.push(Value(Object{{"name", "broken"}, {"fields", Value(Array{Value(Object{{"name", "r"}, {"type", "relation"}, {"collectionId", "missing_____id"}})})}}));
+    auto f = put(Value(Object{{"collections", bad}}), su);
+    EXPECT_EQ(f.status, 400);
+    EXPECT_EQ(f.json()["message"].getString(), "Failed to import collections.");
+    EXPECT_EQ(f.json()["data"]["collections"]["code"].getString(), "validation_collections_import_failure") << f.body;
+    EXPECT_EQ(s.get("/api/collections/fresh", su).status, 404);
+
+    // deleteMissing: non-system collections and fields absent from the import are dropped.
+    Value only = Value::array();
+    only.push(Value(Object{{"name", "notes"}, {"fields", Value(Array{textField("title")})}}));
+    auto d = put(Value(Object{{"collections", only}, {"deleteMissing", true}}), su);
+    ASSERT_EQ(d.status, 204) << d.body;
+    EXPECT_EQ(s.get("/api/collections/old", su).status, 404);
+    EXPECT_EQ(s.get("/api/collections/posts", su).status, 404);
+    EXPECT_EQ(s.get("/api/collections/_superusers", su).status, 200);  // system collections stay
+    EXPECT_EQ(s.get("/api/collections/users", su).status, 404);        // `users` is not a system collection
+    auto got = s.get("/api/collections/notes/records/" + rec.json()["id"].getString(), su);
+    ASSERT_EQ(got.status, 200) << got.body;
+    auto after = got.json();
+    EXPECT_EQ(after["title"].getString(), "kept");
+    EXPECT_FALSE(after.has("body"));
+    EXPECT_TRUE(after.has("id"));  // system fields stay
+}

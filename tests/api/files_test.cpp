@@ -225,7 +225,8 @@ TEST(ApiFiles, NotFoundAndPathTraversal) {
     std::string docName = r.json()["doc"].getString();
     EXPECT_EQ(docName.find('/'), std::string::npos);
     EXPECT_EQ(docName.find(".."), std::string::npos);
-    for (auto& n : r.json()["attachments"].asArray()) {
+    const auto created = r.json();  // keep the document alive while iterating it
+    for (auto& n : created["attachments"].asArray()) {
         EXPECT_EQ(n.getString().find('/'), std::string::npos);
         EXPECT_NE(n.getString(), "..");
     }

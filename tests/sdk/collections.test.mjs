@@ -383,3 +383,39 @@ describe('validation errors', () => {
     await expectError(su.collections.getOne('badfield'), 404);
   });
 });
+
+describe('collections import, dry-run view and the SQL console', () => {
+  test('pb.collections.import upserts and deleteMissing drops', async () => {
+    const base = await su.collections.create({ name: 'imp_keep', type: 'base', fields: [{ name: 'a', type: 'text' }] });
+    await su.collections.create({ name: 'imp_drop', type: 'base' });
+    assert.equal(await su.collections.import([
+      { name: 'imp_keep', fields: [{ name: 'a', type: 'text' }, { name: 'b', type: 'number' }] },
+      { name: 'imp_new', type: 'base', fields: [{ name: 'rel', type: 'relation', collectionId: base.id, maxSelect: 1 }] },
+    ]), true);
+    const kept = await su.collections.getOne('imp_keep');
+    assert.deepEqual(kept.fields.filter((f) => !f.system).map((f) => f.name).slice(0, 2), ['a', 'b']);
+    await su.collections.getOne('imp_new');
+    await su.collections.getOne('imp_drop');
+    const err = await expectError(su.collections.import([]), 400, { codes: { collections: 'validation_required' } });
+    assertEnvelope(err, 400);
+    // deleteMissing: export everything, leave one out, import it back.
+    const all = (await su.collections.getFullList()).filter((c) => c.name !== 'imp_drop');
+    await su.collections.import(all, true);
+    await expectError(su.collections.getOne('imp_drop'), 404);
+    await su.collections.getOne('_superusers');
+  });
+
+  test('pb.collections.dryRunViewQuery and pb.sql.run', async () => {
+    await su.collections.create({ name: 'dry_items', type: 'base', fields: [{ name: 'title', type: 'text' }] });
+    await su.collection('dry_items').create({ title: 'x' });
+    const res = await su.collections.dryRunViewQuery('SELECT id, title FROM dry_items');
+    assert.deepEqual(res.fields.map((f) => f.name), ['id', 'title']);
+    assert.equal(res.sample[0].title, 'x');
+    const out = await su.sql.run("SELECT title FROM dry_items");
+    assert.deepEqual(out.rows, [['x']]);
+    assert.equal(out.columns[0].name, 'title');
+    const w = await su.sql.run("UPDATE dry_items SET title = 'y'");
+    assert.equal(w.affectedRows, 1);
+    await expectError(client(srv.url).sql.run('SELECT 1'), 401);
+  });
+});
