@@ -38,6 +38,7 @@ const schema::Collection& logsCollection() {
 db::Database& auxDb(App& app) {
     auto* w = app.logWriter();
     if (!w) throw badRequest("Logs are not available.");
+    w->flush();  // what is queued becomes visible to this request
     return w->db();
 }
 

@@ -61,6 +61,8 @@ bool LogWriter::push(Entry e) {
         }
         queue_.push_back(std::move(e));
         ++enqueued_;
+        // Wake the writer for the first entry (it starts the batch timer) and for a full batch.
+        if (queue_.size() != 1 && queue_.size() != kBatchSize) return true;
     }
     cv_.notify_one();
     return true;
@@ -69,6 +71,7 @@ bool LogWriter::push(Entry e) {
 void LogWriter::flush() {
     std::unique_lock lk(mu_);
     uint64_t target = enqueued_;
+    flushTarget_ = std::max(flushTarget_, target);
     cv_.notify_one();
     doneCv_.wait(lk, [&] { return written_ >= target || stopped_; });
 }
@@ -94,6 +97,9 @@ void LogWriter::run() {
     for (;;) {
         cv_.wait(lk, [&] { return stopping_ || !queue_.empty(); });
         if (queue_.empty() && stopping_) break;
+        cv_.wait_for(lk, kMaxDelay, [&] {
+            return stopping_ || queue_.size() >= kBatchSize || flushTarget_ > written_;
+        });
         std::deque<Entry> batch;
         while (!queue_.empty() && batch.size() < kBatchSize) {
             batch.push_back(std::move(queue_.front()));

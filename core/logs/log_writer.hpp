@@ -1,9 +1,12 @@
 #pragma once
 // Request/app logs in DATA_DIR/auxiliary.db (`_logs`, storage ref §2.5), written off the request
 // path: push() only appends to a bounded in-memory queue; a background thread drains it in
-// batches of up to 200 entries, one write transaction per batch. stop() flushes what is queued.
+// batches of up to 200 entries, one write transaction per batch, waiting up to kMaxDelay for a
+// batch to fill (one wake-up and one commit per batch, not per request). flush() and stop()
+// write what is queued at once.
 // When the queue is full new entries are dropped (counted), so a log storm never blocks or grows
 // memory without bound.
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -34,6 +37,8 @@ struct Entry {
 class LogWriter {
 public:
     static constexpr size_t kBatchSize = 200;
+    // Queued entries wait at most this long for a full batch (PocketBase flushes every 3 s).
+    static constexpr std::chrono::milliseconds kMaxDelay{1000};
 
     // Opens (creating if needed) the aux database at `path`, ensures `_logs` and its indexes and
     // starts the writer thread.
@@ -74,6 +79,7 @@ private:
     std::deque<Entry> queue_;
     uint64_t enqueued_ = 0;  // sequence numbers, for flush()
     uint64_t written_ = 0;   // entries processed (written or failed)
+    uint64_t flushTarget_ = 0;  // a flush() waits for written_ to reach this
     uint64_t dropped_ = 0;
     bool stopping_ = false;
     bool stopped_ = false;
