@@ -296,7 +296,12 @@ void Broker::sweeperLoop() {
     }
 }
 
+void Broker::post(std::function<void()> job) { events_.post(std::move(job)); }
+
+void Broker::drainEvents() { events_.drain(); }
+
 void Broker::shutdown() {
+    events_.stop();  // queued record events still go out before the streams close
     {
         std::lock_guard lk(stopMu_);
         stopping_ = true;

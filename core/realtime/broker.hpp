@@ -23,6 +23,7 @@
 #include "http/types.hpp"
 #include "records/record.hpp"
 #include "util/json.hpp"
+#include "util/serial_executor.hpp"
 
 namespace pb {
 class App;
@@ -130,6 +131,12 @@ public:
     size_t send(std::string_view topic, const json::Value& data) { return sendRaw(topic, data.dump()); }
     size_t sendRaw(std::string_view topic, std::string_view jsonText);
 
+    // Runs `job` on the broker's event thread, after every job posted before it (record events
+    // are prepared and sent there, in commit order, off the request thread).
+    void post(std::function<void()> job);
+    // Waits until the jobs posted so far have run (tests, shutdown).
+    void drainEvents();
+
     // One sweep: drops disconnected clients, closes those past their timeouts. Returns the number
     // removed. Runs periodically on the sweeper thread.
     size_t sweep();
@@ -148,6 +155,7 @@ private:
     std::condition_variable stopCv_;
     bool stopping_ = false;
     std::thread sweeper_;
+    SerialExecutor events_;  // last member: stopped (queue run) first in shutdown()
 };
 
 // Plain entry point for the plugin host and other C-style callers: broadcasts `jsonData` under

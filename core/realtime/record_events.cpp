@@ -144,13 +144,20 @@ void dispatch(App& app, std::vector<Outgoing>& msgs) {
     for (auto& m : msgs) broker.sendTo(m.client, std::move(m.name), std::move(m.data));
 }
 
+// Create/update: prepared and sent on the broker's event thread, so the request that wrote the
+// record does not wait for the fan-out (one serialisation per distinct auth + subscription, one
+// frame per subscriber); events still go out in commit order.
 void broadcast(App& app, const std::string& action, const records::Record& record) {
-    try {
-        auto msgs = prepare(app, action, record);
-        dispatch(app, msgs);
-    } catch (const std::exception& ex) {
-        app.logError(std::string("realtime broadcast: ") + ex.what());
-    }
+    if (!app.hasRealtime() || app.realtime().size() == 0) return;
+    auto copy = std::make_shared<const records::Record>(record);
+    app.realtime().post([&app, action, copy] {
+        try {
+            auto msgs = prepare(app, action, *copy);
+            dispatch(app, msgs);
+        } catch (const std::exception& ex) {
+            app.logError(std::string("realtime broadcast: ") + ex.what());
+        }
+    });
 }
 
 bool isAuthOf(const records::RecordPtr& auth, const records::Record& r) {
@@ -198,7 +205,10 @@ void bindRecordEvents(App& app) {
                                    app.logError(std::string("realtime delete: ") + ex.what());
                                }
                                e.next();
-                               if (msgs && !msgs->empty()) app.db().afterCommit([&app, msgs] { dispatch(app, *msgs); });
+                               if (msgs && !msgs->empty())
+                                   app.db().afterCommit([&app, msgs] {
+                                       if (app.hasRealtime()) app.realtime().post([&app, msgs] { dispatch(app, *msgs); });
+                                   });
                            }, {}});
     h.onRecordAfterDeleteSuccess.bind({"__pbRealtimeDeleteAuth__", kPriority, [&app](RecordEvent& e) {
                                            updateClientsAuth(app, *e.record, true);
