@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -112,7 +113,7 @@ HostOptions PluginHost::defaultOptions(const App& app) {
     o.crashMarker = (data / ".pb" / "plugin_crash").string();
     if (const char* d = std::getenv("PB_PLUGIN_DEADLINE"); d && *d) {  // `serve --plugin-deadline`
         if (auto v = Cli::parseDuration(d)) o.callDeadline = *v;
-        else app.logError(std::string("plugins: ignoring invalid PB_PLUGIN_DEADLINE=") + d);
+        else std::fprintf(stderr, "plugins: ignoring invalid PB_PLUGIN_DEADLINE=%s\n", d);
     }
     if (const char* p = std::getenv("PB_PLUGINS_POLL"); p && *p && std::string(p) != "0") o.forcePolling = true;
     return o;

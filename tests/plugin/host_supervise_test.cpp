@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <fstream>
 #include <thread>
 
@@ -19,6 +20,19 @@ using pb::json::Value;
 using Clock = std::chrono::steady_clock;
 
 namespace {
+
+// The supervisor: the `pb serve ... --supervise` process of this data dir.
+int supervisorOf(const pbtest::TestServer& s) {
+    for (auto& de : fs::directory_iterator("/proc")) {
+        std::string name = de.path().filename().string();
+        if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+        std::ifstream in(de.path() / "cmdline", std::ios::binary);
+        std::string cmd((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        if (cmd.find(std::string("--supervise")) != std::string::npos && cmd.find(s.dataDir()) != std::string::npos)
+            return std::stoi(name);
+    }
+    return 0;
+}
 
 // The server process under the supervisor (its only child).
 int childOf(int pid) {
@@ -38,7 +52,8 @@ bool healthy(pbtest::TestServer& s) {
 
 // Waits until the server answers again (on the same port) and returns the time it took.
 double waitBack(pbtest::TestServer& s, Clock::time_point since, int oldChild) {
-    bool ok = waitFor([&] { return childOf(s.pid()) != 0 && childOf(s.pid()) != oldChild && healthy(s); },
+    int sup = supervisorOf(s);
+    bool ok = waitFor([&] { return childOf(sup) != 0 && childOf(sup) != oldChild && healthy(s); },
                       std::chrono::milliseconds(10000));
     EXPECT_TRUE(ok) << "server not back";
     return std::chrono::duration<double, std::milli>(Clock::now() - since).count();
@@ -49,7 +64,7 @@ TEST(PluginSupervisor, SegfaultingPluginRestartsQuarantinesAndKeepsWrites) {
     dir.install(fixture("fx_crash"), "crash");
     dir.install(fixture("fx_good"), "good");
     pbtest::TestServer s({"--plugins", dir.str(), "--supervise"});
-    int child = childOf(s.pid());
+    int child = childOf(supervisorOf(s));
     ASSERT_GT(child, 0);
     createCollection(s, "acked", {"title"});
     std::vector<std::string> ids;
@@ -73,10 +88,10 @@ TEST(PluginSupervisor, SegfaultingPluginRestartsQuarantinesAndKeepsWrites) {
     for (auto& id : ids) EXPECT_EQ(s.get("/api/collections/acked/records/" + id).status, 200) << id;
 
     // The crashing plugin is quarantined: its route is gone (404), not another crash.
-    int child2 = childOf(s.pid());
+    int child2 = childOf(supervisorOf(s));
     EXPECT_EQ(s.get("/api/crash/segv").status, 404);
     EXPECT_EQ(s.get("/api/crash/ok").status, 404);
-    EXPECT_EQ(childOf(s.pid()), child2) << "no second crash";
+    EXPECT_EQ(childOf(supervisorOf(s)), child2) << "no second crash";
     auto info = pluginInfo(s, "crash");
     EXPECT_EQ(info["state"].getString(), "quarantined") << info.dump();
     EXPECT_NE(info["error"].getString().find("SIGSEGV"), std::string::npos) << info.dump();
@@ -93,7 +108,7 @@ TEST(PluginSupervisor, SegfaultingPluginRestartsQuarantinesAndKeepsWrites) {
     EXPECT_EQ(pluginInfo(s, "crash")["state"].getString(), "active");
 
     // SIGABRT in plugin code: same treatment.
-    child = childOf(s.pid());
+    child = childOf(supervisorOf(s));
     t0 = Clock::now();
     EXPECT_EQ(s.get("/api/crash/abort").status, 0);
     EXPECT_LT(waitBack(s, t0, child), 3000);
@@ -107,7 +122,7 @@ TEST(PluginSupervisor, CrashOutsidePluginsRestartsWithBackoffAndSigtermEndsBoth)
     createCollection(s, "acked", {"title"});
     ASSERT_EQ(s.post("/api/collections/acked/records", Value(Object{{"title", "a"}})).status, 200);
     for (int round = 0; round < 2; ++round) {  // the second one is a quick repeat: backoff
-        int child = childOf(s.pid());
+        int child = childOf(supervisorOf(s));
         ASSERT_GT(child, 0);
         auto t0 = Clock::now();
         ::kill(child, round == 0 ? SIGKILL : SIGSEGV);
@@ -115,7 +130,7 @@ TEST(PluginSupervisor, CrashOutsidePluginsRestartsWithBackoffAndSigtermEndsBoth)
         EXPECT_LT(back, 3000) << "round " << round;
         EXPECT_EQ(s.get("/api/collections/acked/records").json()["totalItems"].getNumber(), 1);
     }
-    int child = childOf(s.pid());
+    int child = childOf(supervisorOf(s));
     ASSERT_GT(child, 0);
     auto t0 = Clock::now();
     s.stop();  // SIGTERM to the supervisor (SIGKILL only after 5 s)

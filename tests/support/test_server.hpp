@@ -29,7 +29,6 @@ public:
     TestServer& operator=(const TestServer&) = delete;
 
     int port() const { return port_; }
-    int pid() const { return pid_; }  // the `pb serve` process (the supervisor with --supervise)
     const std::string& dataDir() const { return dir_; }
 
     HttpResponse get(const std::string& path, const std::string& token = "");
