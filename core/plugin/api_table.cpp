@@ -316,8 +316,13 @@ template <class R, class... A, R (*pb_host_api::*M)(A...), bool Marshal>
 struct Wrap<M, Marshal> {
     static R call(A... a) {
         auto fn = rawApi().*M;
-        if constexpr (std::is_void_v<R>) runHostFunctionVoid([&] { fn(a...); }, Marshal);
-        else return runHostFunction<R>([&] { return fn(a...); }, Marshal, abortedValue<R>());
+        try {  // nothing may unwind into plugin frames
+            if constexpr (std::is_void_v<R>) runHostFunctionVoid([&] { fn(a...); }, Marshal);
+            else return runHostFunction<R>([&] { return fn(a...); }, Marshal, abortedValue<R>());
+        } catch (...) {
+            if constexpr (std::is_same_v<R, pb_status>) return PB_E_INTERNAL;
+            else if constexpr (!std::is_void_v<R>) return abortedValue<R>();
+        }
     }
 };
 
