@@ -2,11 +2,13 @@
 
 #include <pthread.h>
 
+#include <cctype>
 #include <csignal>
 #include <cstdlib>
 #include <iostream>
 #include <stdexcept>
 
+#include "app/supervisor.hpp"
 #include "records/validator.hpp"
 
 namespace pb {
@@ -38,6 +40,7 @@ std::string Cli::usage() const {
     std::string s = n + " - " + description_ + "\n\n" +
                     "Usage:\n"
                     "  " + n + " serve [--http ADDR:PORT] [--dir DATA_DIR] [--dev] [--plugins DIR]\n"
+                    "        [--plugin-deadline 10s] [--supervise]\n"
                     "  " + n + " superuser upsert EMAIL PASSWORD [--dir DATA_DIR]\n"
                     "  " + n + " superuser create EMAIL PASSWORD [--dir DATA_DIR]\n"
                     "  " + n + " superuser update EMAIL PASSWORD [--dir DATA_DIR]\n"
@@ -72,8 +75,12 @@ bool Cli::parseArgs(int argc, char** argv, Args& a) {
             if (!value(a.dir)) return false;
         } else if (isValueFlag(s, "plugins")) {
             if (!value(a.plugins)) return false;
+        } else if (isValueFlag(s, "plugin-deadline")) {
+            if (!value(a.pluginDeadline)) return false;
         } else if (s == "--dev") {
             a.dev = true;
+        } else if (s == "--supervise") {
+            a.supervise = true;
         } else if (s.rfind("--", 0) == 0 && s != "--help" && s != "--version") {
             a.extra.push_back(s);
         } else {
@@ -91,6 +98,27 @@ AppOptions Cli::appOptions(int argc, char** argv) {
     o.dev = a.dev;
     o.pluginsDir = a.plugins;
     return o;
+}
+
+std::optional<std::chrono::milliseconds> Cli::parseDuration(const std::string& s) {
+    if (s.empty()) return std::nullopt;
+    size_t i = 0;
+    while (i < s.size() && (std::isdigit(static_cast<unsigned char>(s[i])) || s[i] == '.')) ++i;
+    if (i == 0) return std::nullopt;
+    double v = 0;
+    try {
+        v = std::stod(s.substr(0, i));
+    } catch (...) {
+        return std::nullopt;
+    }
+    std::string unit = s.substr(i);
+    double ms = 0;
+    if (unit.empty() || unit == "s") ms = v * 1000;
+    else if (unit == "ms") ms = v;
+    else if (unit == "m") ms = v * 60000;
+    else return std::nullopt;
+    if (ms < 0 || ms > 24.0 * 3600 * 1000) return std::nullopt;
+    return std::chrono::milliseconds(static_cast<int64_t>(ms));
 }
 
 int Cli::run(int argc, char** argv) {
@@ -118,7 +146,7 @@ int Cli::run(int argc, char** argv) {
         return 0;
     }
     if (customCmd) return custom(*customCmd, argc, argv);
-    if (cmd == "serve") return serve(a);
+    if (cmd == "serve") return serve(a, argc, argv);
     if (cmd == "superuser") return superuser(a);
     if (cmd == "help" || cmd == "--help") {
         std::cout << usage();
@@ -135,13 +163,13 @@ int Cli::custom(const Command& c, int argc, char** argv) {
     for (int i = 1; i < argc; ++i) {
         std::string s = argv[i];
         bool global = false;
-        for (auto* f : {"http", "dir", "plugins"}) {
+        for (auto* f : {"http", "dir", "plugins", "plugin-deadline"}) {
             if (isValueFlag(s, f)) {
                 global = true;
                 if (s.find('=') == std::string::npos) ++i;  // skip the value
             }
         }
-        if (global || s == "--dev") continue;
+        if (global || s == "--dev" || s == "--supervise") continue;
         if (!seenCmd && s.rfind("--", 0) != 0) {
             seenCmd = true;
             continue;
@@ -163,7 +191,15 @@ int Cli::custom(const Command& c, int argc, char** argv) {
     return rc;
 }
 
-int Cli::serve(const Args& a) {
+int Cli::serve(const Args& a, int argc, char** argv) {
+    if (!a.pluginDeadline.empty() && !parseDuration(a.pluginDeadline)) {
+        std::cerr << "invalid --plugin-deadline: " << a.pluginDeadline << " (e.g. 10s, 500ms, 0 = none)\n";
+        return 2;
+    }
+    if (a.supervise) return superviseServe(argc, argv);
+    // Read by the plugin host when it starts (PluginHost::defaultOptions); set while this
+    // process is still single-threaded.
+    if (!a.pluginDeadline.empty()) ::setenv("PB_PLUGIN_DEADLINE", a.pluginDeadline.c_str(), 1);
     auto colon = a.http.rfind(':');
     if (colon == std::string::npos) {
         std::cerr << "invalid --http address: " << a.http << "\n";

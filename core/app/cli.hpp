@@ -10,9 +10,12 @@
 //   }
 //
 // Built-in commands: `serve [--http ADDR:PORT]`, `superuser upsert|create|update|delete`,
-// `help`, plus the `--help` and `--version` flags. Global flags: --dir, --dev, --plugins.
+// `help`, plus the `--help` and `--version` flags. Global flags: --dir, --dev, --plugins,
+// --plugin-deadline. `serve --supervise` runs the server under a restarting supervisor
+// (core/app/supervisor.cpp).
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -33,6 +36,9 @@ public:
     // here and reported by run().
     static AppOptions appOptions(int argc, char** argv);
 
+    // "10s", "500ms", "2m", "1.5s", a bare number of seconds; "0" = no deadline. nullopt = invalid.
+    static std::optional<std::chrono::milliseconds> parseDuration(const std::string& s);
+
     // Registers a custom command; the same name replaces it. Built-in names cannot be reused
     // (std::invalid_argument).
     void addCommand(const std::string& name, const std::string& help, CommandFn fn);
@@ -49,14 +55,16 @@ private:
         std::string http = "127.0.0.1:8090";
         std::string dir = "pb_data";
         std::string plugins;
+        std::string pluginDeadline;  // "" = default
         bool dev = false;
+        bool supervise = false;
     };
     struct Command {
         std::string help;
         CommandFn fn;
     };
     static bool parseArgs(int argc, char** argv, Args& a);
-    int serve(const Args& a);
+    int serve(const Args& a, int argc, char** argv);
     int superuser(const Args& a);
     int custom(const Command& c, int argc, char** argv);
 

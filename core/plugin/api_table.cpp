@@ -2,11 +2,13 @@
 // events and realtime. Records, request and response accessors are in api_records.cpp.
 #include <algorithm>
 #include <cstring>
+#include <type_traits>
 
 #include "app/app.hpp"
 #include "cron/schedule.hpp"
 #include "realtime/broker.hpp"
 #include "plugin/api_detail.hpp"
+#include "plugin/runner.hpp"
 #include "router/pattern.hpp"
 #include "util/strings.hpp"
 
@@ -279,7 +281,9 @@ void fillEvents(pb_host_api& t) {
 
 namespace pb::plugin {
 
-const pb_host_api* hostApi() {
+namespace {
+
+const pb_host_api& rawApi() {
     static const pb_host_api table = [] {
         pb_host_api t{};
         t.struct_size = sizeof(pb_host_api);
@@ -291,6 +295,62 @@ const pb_host_api* hostApi() {
         detail::fillEvents(t);
         detail::fillRecords(t);
         detail::fillRequest(t);
+        return t;
+    }();
+    return table;
+}
+
+template <class R>
+R abortedValue() {
+    if constexpr (std::is_pointer_v<R>) return nullptr;
+    else if constexpr (std::is_same_v<R, pb_status>) return PB_E_ABORTED;
+    else return R{};
+}
+
+// The table plugins see: every slot goes through runHostFunction (runner.hpp). Marshal = runs on
+// the owner thread (touches the database, pins, the serial lock or the init phase); otherwise it
+// runs on the calling runner under the job lock.
+template <auto M, bool Marshal>
+struct Wrap;
+template <class R, class... A, R (*pb_host_api::*M)(A...), bool Marshal>
+struct Wrap<M, Marshal> {
+    static R call(A... a) {
+        auto fn = rawApi().*M;
+        try {  // nothing may unwind into plugin frames
+            if constexpr (std::is_void_v<R>) runHostFunctionVoid([&] { fn(a...); }, Marshal);
+            else return runHostFunction<R>([&] { return fn(a...); }, Marshal, abortedValue<R>());
+        } catch (...) {
+            if constexpr (std::is_same_v<R, pb_status>) return PB_E_INTERNAL;
+            else if constexpr (!std::is_void_v<R>) return abortedValue<R>();
+        }
+    }
+};
+
+}  // namespace
+
+const pb_host_api* hostApi() {
+    static const pb_host_api table = [] {
+        pb_host_api t = rawApi();
+#define PB_DIRECT(slot) t.slot = &Wrap<&pb_host_api::slot, false>::call;
+#define PB_MARSHAL(slot) t.slot = &Wrap<&pb_host_api::slot, true>::call;
+        // status_string stays as is: [any thread], no state.
+        PB_DIRECT(log) PB_DIRECT(set_error) PB_DIRECT(add_field_error) PB_DIRECT(get_error) PB_DIRECT(config)
+        PB_MARSHAL(init_error) PB_MARSHAL(bind) PB_MARSHAL(group) PB_MARSHAL(middleware) PB_MARSHAL(route)
+        PB_MARSHAL(cron) PB_MARSHAL(schedule)
+        PB_DIRECT(event_kind) PB_MARSHAL(event_next) PB_DIRECT(event_record) PB_DIRECT(event_collection)
+        PB_DIRECT(event_request) PB_DIRECT(event_get)
+        PB_DIRECT(record_id) PB_DIRECT(record_collection) PB_DIRECT(record_get_text) PB_DIRECT(record_get_number)
+        PB_DIRECT(record_get_bool) PB_DIRECT(record_get_json) PB_DIRECT(record_set_text) PB_DIRECT(record_set_number)
+        PB_DIRECT(record_set_bool) PB_DIRECT(record_set_json) PB_MARSHAL(record_to_json) PB_MARSHAL(record_new)
+        PB_MARSHAL(record_find_by_id) PB_MARSHAL(record_find_by_filter) PB_DIRECT(record_list_count)
+        PB_DIRECT(record_list_at) PB_DIRECT(record_list_release) PB_MARSHAL(record_save) PB_MARSHAL(record_delete)
+        PB_DIRECT(record_release)
+        PB_DIRECT(req_method) PB_DIRECT(req_path) PB_DIRECT(req_path_param) PB_DIRECT(req_query) PB_DIRECT(req_header)
+        PB_DIRECT(req_body) PB_DIRECT(req_auth) PB_DIRECT(req_remote_ip)
+        PB_DIRECT(res_set_header) PB_DIRECT(res_write_json) PB_DIRECT(res_write_bytes) PB_DIRECT(res_written)
+        PB_MARSHAL(realtime_send)
+#undef PB_DIRECT
+#undef PB_MARSHAL
         return t;
     }();
     return &table;

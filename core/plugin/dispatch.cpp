@@ -5,6 +5,7 @@
 #include "app/app.hpp"
 #include "cron/cron.hpp"
 #include "plugin/internal.hpp"
+#include "plugin/runner.hpp"
 #include "util/api_error.hpp"
 
 namespace pb::plugin {
@@ -85,9 +86,9 @@ std::function<void(E&)> trampoline(std::shared_ptr<Slot> slot, std::string key, 
     return [slot = std::move(slot), key = std::move(key), kind](E& e) {
         Pin pin(slot);
         Generation* g = pin.get();
-        const Registration* r = g ? g->find(key) : nullptr;
+        const Registration* r = g && !g->faulted ? g->find(key) : nullptr;
         if (!r) {
-            e.next();  // not in this generation: as if absent
+            e.next();  // not in this generation (or it is faulted): as if absent
             return;
         }
         pb_event ev;
@@ -212,6 +213,7 @@ pb_status statusFromException(pb_call* c, std::exception_ptr ex) {
 }
 
 void throwStatus(pb_call* c, pb_event* ev, pb_status s) {
+    if (c->timedOut) throw ApiError(504, "The plugin did not answer in time.");
     if (ev && ev->pending && s == ev->pendingStatus) std::rethrow_exception(ev->pending);
     int http = httpStatusOf(s);
     if (http >= 500) {
@@ -258,30 +260,38 @@ struct SerialLock {
 };
 }  // namespace
 
+namespace {
+// Maps a CallResult: a missed deadline marks the call (-> 504), an escaped exception is a plugin bug.
+pb_status settle(Generation& g, const CallResult& res, pb_call* c, const char* what) {
+    if (res.timedOut) {
+        c->timedOut = true;
+        c->status = PB_E_ABORTED;
+        c->message = std::string(what) + " timed out";
+        return PB_E_ABORTED;
+    }
+    if (!res.exception.empty()) {
+        g.host->log(g.name, PB_LOG_ERROR, std::string("exception escaped a ") + what + " (plugin bug): " + res.exception);
+        c->status = PB_E_INTERNAL;
+        c->message = std::string("exception escaped a plugin ") + what;
+        return PB_E_INTERNAL;
+    }
+    return res.status;
+}
+}  // namespace
+
 pb_status invokeHandler(Generation& g, const Registration& r, pb_call* c, pb_event* ev) {
     SerialLock lk(g);
-    try {
-        return r.fn(c, ev, r.ud);
-    } catch (const std::exception& ex) {
-        g.host->log(g.name, PB_LOG_ERROR, std::string("exception escaped a handler (plugin bug): ") + ex.what());
-    } catch (...) {
-        g.host->log(g.name, PB_LOG_ERROR, "unknown exception escaped a handler (plugin bug)");
-    }
-    c->status = PB_E_INTERNAL;
-    c->message = "exception escaped a plugin handler";
-    return PB_E_INTERNAL;
+    pb_handler_fn fn = r.fn;
+    void* ud = r.ud;
+    std::string what = "handler " + r.key;
+    auto res = g.host->callPlugin(g, what.c_str(), [fn, c, ev, ud] { return fn(c, ev, ud); }, c);
+    return settle(g, res, c, "handler");
 }
 
 pb_status invokeTask(Generation& g, pb_task_fn fn, void* ud, pb_call* c) {
     SerialLock lk(g);
-    try {
-        return fn(c, ud);
-    } catch (const std::exception& ex) {
-        g.host->log(g.name, PB_LOG_ERROR, std::string("exception escaped a task (plugin bug): ") + ex.what());
-    } catch (...) {
-        g.host->log(g.name, PB_LOG_ERROR, "unknown exception escaped a task (plugin bug)");
-    }
-    return PB_E_INTERNAL;
+    auto res = g.host->callPlugin(g, "a task", [fn, c, ud] { return fn(c, ud); }, c);
+    return settle(g, res, c, "task");
 }
 
 SerialRelease::SerialRelease(Generation* g) {
@@ -373,7 +383,7 @@ std::string addRouteTrampoline(App& app, const std::shared_ptr<Slot>& slot, cons
     return app.router().route(method, path, [slot, key](RequestEvent& e) {
         Pin pin(slot);
         Generation* g = pin.get();
-        const Registration* r = g ? g->find(key) : nullptr;
+        const Registration* r = g && !g->faulted ? g->find(key) : nullptr;
         if (!r) throw notFound();
         pb_event ev;
         ev.kind = PB_EVENT_ROUTE;
@@ -411,7 +421,7 @@ void fireLifecycle(Generation& g, int32_t kind, bool isRestart) {
 void runCron(const std::shared_ptr<Slot>& slot, const std::string& key) {
     Pin pin(slot);
     Generation* g = pin.get();
-    const Registration* r = g ? g->find(key) : nullptr;
+    const Registration* r = g && !g->faulted ? g->find(key) : nullptr;
     if (!r) return;
     pb_call call;
     call.gen = g;

@@ -8,14 +8,18 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
 #include "app/app.hpp"
+#include "app/cli.hpp"
 #include "plugin/internal.hpp"
+#include "plugin/runner.hpp"
 #include "plugin/watcher.hpp"
+#include "util/hash.hpp"
 #include "util/time.hpp"
 
 namespace pb::plugin {
@@ -75,6 +79,11 @@ bool coreVisible(const Registration& r) {
     return true;
 }
 
+std::string fmtDuration(std::chrono::milliseconds d) {
+    if (d.count() % 1000 == 0) return std::to_string(d.count() / 1000) + "s";
+    return std::to_string(d.count()) + "ms";
+}
+
 }  // namespace
 
 json::Value PluginInfo::toJson() const {
@@ -100,11 +109,18 @@ HostOptions PluginHost::defaultOptions(const App& app) {
     o.pluginsDir = app.options().pluginsDir.empty() ? (data.parent_path() / "plugins").string()
                                                     : fs::absolute(app.options().pluginsDir).lexically_normal().string();
     o.runtimeDir = (data / ".pb" / "plugin-cache").string();
+    o.quarantineFile = (data / "plugin_quarantine.json").string();
+    o.crashMarker = (data / ".pb" / "plugin_crash").string();
+    if (const char* d = std::getenv("PB_PLUGIN_DEADLINE"); d && *d) {  // `serve --plugin-deadline`
+        if (auto v = Cli::parseDuration(d)) o.callDeadline = *v;
+        else std::fprintf(stderr, "plugins: ignoring invalid PB_PLUGIN_DEADLINE=%s\n", d);
+    }
     if (const char* p = std::getenv("PB_PLUGINS_POLL"); p && *p && std::string(p) != "0") o.forcePolling = true;
     return o;
 }
 
-PluginHost::PluginHost(App& app, HostOptions opts) : app_(app), opts_(std::move(opts)) {}
+PluginHost::PluginHost(App& app, HostOptions opts)
+    : app_(app), opts_(std::move(opts)), runners_(std::make_unique<Runners>()), quarantine_(opts_.quarantineFile) {}
 
 PluginHost::~PluginHost() {
     try {
@@ -126,6 +142,10 @@ void PluginHost::start() {
     std::error_code ec;
     fs::remove_all(opts_.runtimeDir, ec);  // copies of a previous run
     fs::create_directories(opts_.runtimeDir, ec);
+    if (!opts_.crashMarker.empty()) {
+        quarantineFromCrashMarker();  // the previous process died in plugin code
+        installCrashHandler(opts_.crashMarker);
+    }
     if (!app_.options().pluginsDir.empty()) fs::create_directories(opts_.pluginsDir, ec);
     if (!fs::is_directory(opts_.pluginsDir)) {
         app_.logInfo("plugins: directory " + opts_.pluginsDir + " does not exist; no plugins loaded");
@@ -157,7 +177,7 @@ void PluginHost::stop() {
     if (stopped_) return;
     stopped_ = true;
     for (auto& [name, slot] : slots_) {
-        if (auto g = slot->active.load()) fireLifecycle(*g, PB_EVENT_TERMINATE, false);
+        if (auto g = slot->active.load(); g && !g->faulted) fireLifecycle(*g, PB_EVENT_TERMINATE, false);
     }
     for (auto& [name, slot] : slots_) unloadLocked(*slot, PB_SHUTDOWN_EXIT);
     lk.unlock();
@@ -244,6 +264,22 @@ LoadResult PluginHost::loadLocked(const std::string& name) {
     } catch (const std::exception& ex) {
         return fail(std::string("cannot copy ") + file.string() + ": " + ex.what());
     }
+    gen->sha256 = hash::sha256Hex(readFile(gen->copyPath));
+    if (auto q = quarantine_.find(name)) {
+        if (q->sha256 == gen->sha256) {
+            std::error_code ec;
+            fs::remove(gen->copyPath, ec);
+            std::string msg = "quarantined: " + q->reason + " (install a new build of the plugin to clear it)";
+            slot->state = "quarantined";
+            slot->error = msg;
+            log(name, PB_LOG_ERROR, "load refused: " + msg);
+            res.error = msg;
+            res.info = infoOf(*slot);
+            return res;
+        }
+        quarantine_.remove(name);
+        log(name, PB_LOG_INFO, "a new build replaced the quarantined file; quarantine cleared");
+    }
     if (std::string bad = checkElf(gen->copyPath); !bad.empty()) {
         std::error_code ec;
         fs::remove(gen->copyPath, ec);
@@ -310,15 +346,25 @@ LoadResult PluginHost::loadLocked(const std::string& name) {
     auto init = gen->lib.get<pb_status(const pb_host_api*, pb_plugin_ctx*, void**)>(PB_PLUGIN_INIT_SYMBOL);
     gen->initThread = std::this_thread::get_id();
     gen->inInit = true;
-    void* state = nullptr;
-    pb_status st = PB_E_INTERNAL;
-    try {
-        st = init(hostApi(), &gen->ctx, &state);
-    } catch (...) {
+    // Init runs under the deadline like every callback; the registration calls it makes are
+    // marshalled back to this thread (runner.hpp), so the init-thread check still holds.
+    auto stateCell = std::make_shared<void*>(nullptr);
+    pb_plugin_ctx* ctxp = &gen->ctx;
+    auto ir = callPlugin(*gen, "init", [init, ctxp, stateCell] { return init(hostApi(), ctxp, stateCell.get()); });
+    pb_status st = ir.status;
+    if (!ir.exception.empty()) {
         st = PB_E_INTERNAL;
         gen->initError = "exception escaped init (plugin bug)";
     }
     gen->inInit = false;
+    if (ir.timedOut) {
+        // Its code is still running: never unload it (the pending routes answer 404 as before).
+        for (auto& [key, id] : gen->pendingRoutes) app_.router().removeRoute(id);
+        auto* leak = new std::shared_ptr<Generation>(gen);
+        (void)leak;
+        return fail("init did not return within " + fmtDuration(opts_.callDeadline) + " (its thread and library are leaked)");
+    }
+    void* state = *stateCell;
     if (st != PB_OK) {
         for (auto& [key, id] : gen->pendingRoutes) app_.router().removeRoute(id);
         destroyAll(*gen);
@@ -399,7 +445,7 @@ void PluginHost::reaperLoop() {
         std::vector<Retiring> ready;
         for (auto it = retiring_.begin(); it != retiring_.end();) {
             // Our reference is the last one once every in-flight call (pin) has returned.
-            if (it->gen.use_count() == 1 || Clock::now() >= it->deadline) {
+            if (it->gen.use_count() == 1 || Clock::now() >= it->deadline || it->gen->faulted) {
                 ready.push_back(std::move(*it));
                 it = retiring_.erase(it);
             } else {
@@ -411,7 +457,9 @@ void PluginHost::reaperLoop() {
         for (auto& r : ready) {
             if (r.gen.use_count() > 1) {
                 log(r.gen->name, PB_LOG_ERROR, "generation " + std::to_string(r.gen->number) +
-                                                   " did not drain in time; leaving it mapped (its code may still run)");
+                                                   (r.gen->faulted ? " is faulted (a thread is stuck in it)"
+                                                                   : " did not drain in time") +
+                                                   "; leaving it mapped (its code may still run)");
                 auto* leak = new std::shared_ptr<Generation>(std::move(r.gen));  // never unload running code
                 (void)leak;
                 continue;
@@ -433,10 +481,17 @@ void PluginHost::waitRetired() {
 
 void PluginHost::close(std::shared_ptr<Generation> gen, int32_t reason) {
     if (gen->shutdownFn) {
-        try {
-            gen->shutdownFn(gen->state, reason);
-        } catch (...) {
-            log(gen->name, PB_LOG_ERROR, "exception escaped shutdown (plugin bug)");
+        auto fn = gen->shutdownFn;
+        void* st = gen->state;
+        auto r = callPlugin(*gen, "shutdown", [fn, st, reason] {
+            fn(st, reason);
+            return PB_OK;
+        });
+        if (!r.exception.empty()) log(gen->name, PB_LOG_ERROR, "exception escaped shutdown (plugin bug)");
+        if (r.timedOut) {
+            auto* leak = new std::shared_ptr<Generation>(std::move(gen));  // its code still runs
+            (void)leak;
+            return;
         }
     }
     destroyAll(*gen);
@@ -489,6 +544,10 @@ PluginInfo PluginHost::infoOf(const Slot& s) const {
     i.state = s.state;
     i.error = s.error;
     auto g = s.active.load();
+    if (g && g->faulted && s.state == "active") {
+        i.state = "faulted";
+        i.error = g->fault();
+    }
     i.version = s.lastInfo.version;
     i.description = s.lastInfo.description;
     i.abi = s.lastInfo.abi;
@@ -511,6 +570,48 @@ std::optional<PluginInfo> PluginHost::info(const std::string& name) const {
     auto it = slots_.find(name);
     if (it == slots_.end()) return std::nullopt;
     return infoOf(*it->second);
+}
+
+}  // namespace pb::plugin
+
+namespace pb::plugin {
+
+CallResult PluginHost::callPlugin(Generation& g, const char* what, std::function<pb_status()> work, pb_call* c) {
+    auto abandon = [c](KeepAlive& k) {
+        if (!c) return;  // views handed out by this call stay valid for the leaked thread
+        k.items.push_back(std::make_shared<std::deque<std::string>>(std::move(c->strings)));
+        k.items.push_back(std::make_shared<std::deque<pb_record>>(std::move(c->borrowed)));
+        k.items.push_back(std::make_shared<std::vector<std::unique_ptr<pb_record>>>(std::move(c->owned)));
+        k.items.push_back(std::make_shared<std::vector<std::unique_ptr<pb_record_list>>>(std::move(c->lists)));
+    };
+    auto r = runners_->run(g.shared_from_this(), opts_.callDeadline, std::move(work), abandon);
+    if (r.timedOut)
+        faultGeneration(g, std::string(what) + " did not return within " + fmtDuration(opts_.callDeadline) +
+                               "; a thread is stuck in the plugin's code, the plugin is disabled until its file "
+                               "changes or it is reloaded");
+    return r;
+}
+
+void PluginHost::faultGeneration(Generation& g, const std::string& why) {
+    {
+        std::lock_guard lk(g.faultMu);
+        if (g.faulted) return;
+        g.faultError = why;
+        g.faulted = true;
+    }
+    log(g.name, PB_LOG_ERROR, "generation " + std::to_string(g.number) + " faulted: " + why);
+}
+
+void PluginHost::quarantineFromCrashMarker() {
+    auto m = takeCrashMarker(opts_.crashMarker);
+    if (!m || DirWatcher::pluginNameOf(m->name + ".so") != m->name) return;
+    QuarantineEntry e;
+    e.sha256 = m->sha256;
+    e.at = timeutil::now();
+    e.reason = std::string("the server died with ") + signalName(m->signal) + " (signal " + std::to_string(m->signal) +
+               ") in this plugin's code at " + e.at;
+    quarantine_.add(m->name, e);
+    log(m->name, PB_LOG_ERROR, "quarantined: " + e.reason);
 }
 
 }  // namespace pb::plugin

@@ -11,10 +11,13 @@
 // shared_ptr to it for the whole call (everything downstream included). A swap is therefore one
 // atomic store; a request never mixes two generations of one plugin; the old generation is
 // unloaded once the last pin is gone.
+#include <pb_plugin.h>
+
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -23,6 +26,7 @@
 #include <thread>
 #include <vector>
 
+#include "plugin/crash.hpp"
 #include "util/json.hpp"
 
 namespace pb {
@@ -34,6 +38,8 @@ namespace pb::plugin {
 struct Slot;
 struct Generation;
 class DirWatcher;
+class Runners;
+struct CallResult;
 
 // One row of GET /api/plugins.
 struct PluginInfo {
@@ -58,6 +64,12 @@ struct HostOptions {
     bool forcePolling = false;  // $PB_PLUGINS_POLL=1
     std::chrono::milliseconds debounce{250};
     std::chrono::milliseconds drainTimeout{10000};
+    // Deadline of one plugin callback (handler, middleware, route, cron/scheduled task, init,
+    // shutdown); 0 = none (plugin code runs inline). `pb serve --plugin-deadline` /
+    // $PB_PLUGIN_DEADLINE.
+    std::chrono::milliseconds callDeadline{10000};
+    std::string quarantineFile;  // DATA_DIR/plugin_quarantine.json ("" = no quarantine)
+    std::string crashMarker;     // DATA_DIR/.pb/plugin_crash ("" = no crash handler)
 };
 
 class PluginHost {
@@ -88,6 +100,12 @@ public:
     // ---- used by the C API table and the trampolines (internal) ----
     void log(const std::string& plugin, int32_t level, const std::string& msg);
     void spawnTask(std::shared_ptr<Generation> gen, void (*run)(std::shared_ptr<Generation>, void*), void* arg);
+    // Runs plugin code of g under the deadline (runner.hpp). `what` names the callback in logs.
+    // On a timeout the generation is faulted and, with a call, its per-call storage is kept
+    // alive for the leaked thread.
+    CallResult callPlugin(Generation& g, const char* what, std::function<pb_status()> work, pb_call* c = nullptr);
+    // Marks g faulted (hung callback): it stops receiving calls; a new file or a reload replaces it.
+    void faultGeneration(Generation& g, const std::string& why);
     bool isServing() const { return serving_; }
 
 private:
@@ -105,8 +123,12 @@ private:
     std::shared_ptr<Slot> slotFor(const std::string& name);
     void reapTasks(bool all);
 
+    void quarantineFromCrashMarker();
+
     App& app_;
     HostOptions opts_;
+    std::unique_ptr<Runners> runners_;
+    QuarantineStore quarantine_;
     mutable std::mutex opMu_;  // serialises load / unload / stop; guards slots_
     std::map<std::string, std::shared_ptr<Slot>> slots_;
     std::unique_ptr<DirWatcher> watcher_;

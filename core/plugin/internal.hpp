@@ -79,6 +79,7 @@ struct Generation : std::enable_shared_from_this<Generation> {
     std::shared_ptr<Slot> slot;
     uint64_t number = 0;
     std::string name, version, description, file, copyPath, loadedAt;
+    std::string sha256;  // of the loaded bytes: crash attribution and quarantine identity
     uint32_t abiMajor = 0, abiMinor = 0, flags = 0;
     void (*shutdownFn)(void*, int32_t) = nullptr;
     boost::dll::shared_library lib;
@@ -88,6 +89,15 @@ struct Generation : std::enable_shared_from_this<Generation> {
     std::string initError;
     std::atomic<bool> inInit{false};
     std::atomic<bool> closing{false};
+    // Set when a callback missed its deadline (a thread is stuck in this generation's code): the
+    // trampolines treat the generation as absent from then on; it is never closed (leaked).
+    std::atomic<bool> faulted{false};
+    mutable std::mutex faultMu;
+    std::string faultError;  // guarded by faultMu
+    std::string fault() const {
+        std::lock_guard lk(faultMu);
+        return faultError;
+    }
     std::thread::id initThread;
     pb_plugin_ctx ctx;
     std::deque<Registration> regs;              // stable addresses
@@ -126,6 +136,7 @@ struct pb_request {
 struct pb_call {
     pb::plugin::Generation* gen = nullptr;
     pb_status status = PB_OK;
+    bool timedOut = false;  // a plugin callback of this call missed its deadline (-> 504)
     std::string message;
     pb::json::Value fieldErrors = pb::json::Value::object();
     std::deque<std::string> strings;  // backing store of returned views
@@ -178,7 +189,9 @@ pb_status statusFromException(pb_call* c, std::exception_ptr ex);
 // Runs chain[i..] of the event with the HOOK CHAIN rule; the end of the chain runs ev->final.
 pb_status runFrom(pb_call* c, pb_event* ev, size_t i);
 
-// Calls plugin code with exception containment and the SERIALIZED lock.
+// Calls plugin code with exception containment, the SERIALIZED lock and the host's deadline
+// (runner.hpp). A missed deadline faults the generation and returns PB_E_ABORTED with
+// call->timedOut set.
 pb_status invokeHandler(Generation& g, const Registration& r, pb_call* c, pb_event* ev);
 pb_status invokeTask(Generation& g, pb_task_fn fn, void* ud, pb_call* c);
 
