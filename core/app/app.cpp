@@ -1,5 +1,7 @@
 #include "app/app.hpp"
 
+#include <cstdlib>
+
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -73,6 +75,9 @@ void App::start(const std::string& host, uint16_t port) {
         so.host = host;
         so.port = port;
         so.workerThreads = opts_.workerThreads;
+        // Tuning knobs for deployments and benchmarks (defaults suit most machines).
+        if (const char* w = std::getenv("PB_WORKER_THREADS"); w && std::atoi(w) > 0) so.workerThreads = std::atoi(w);
+        if (const char* r = std::getenv("PB_REACTOR_THREADS"); r && std::atoi(r) > 0) so.reactorThreads = std::atoi(r);
         // Plugins load after the router is built and before serving (routes exist at once).
         plugins_ = std::make_unique<plugin::PluginHost>(*this, plugin::PluginHost::defaultOptions(*this));
         plugins_->start();

@@ -4,7 +4,9 @@
 // record hooks, config, and the example plugins over HTTP.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <fstream>
+#include <thread>
 
 #include "host_test_util.hpp"
 
@@ -235,3 +237,31 @@ TEST(PluginHost, ExamplePluginsServeTheirRoutes) {
 }
 
 }  // namespace
+
+// PB_PLUGIN_FLAG_SERIALIZED: the host runs at most one callback of the plugin at a time, even
+// under concurrent requests; schedule() runs a task once on a worker and then calls destroy.
+TEST(PluginHost, SerializedFlagAndSchedule) {
+    PluginDir dir;
+    dir.install(fixture("fx_serial"), "serial");
+    pbtest::TestServer s({"--plugins", dir.str()});
+    std::vector<std::thread> threads;
+    std::atomic<int> ok{0};
+    for (int i = 0; i < 8; ++i)
+        threads.emplace_back([&] {
+            for (int k = 0; k < 3; ++k)
+                if (s.get("/api/serial/work").status == 200) ++ok;
+        });
+    for (auto& t : threads) t.join();
+    EXPECT_EQ(ok.load(), 24);
+    EXPECT_EQ(s.get("/api/serial/work").json()["max"].getNumber(), 1);
+
+    EXPECT_EQ(s.post("/api/serial/schedule", Value::object()).status, 202);
+    EXPECT_EQ(s.post("/api/serial/schedule", Value::object()).status, 202);
+    bool done = false;
+    for (int i = 0; i < 100 && !done; ++i) {
+        auto j = s.get("/api/serial/ran").json();
+        done = j["ran"].getNumber() == 2 && j["destroyed"].getNumber() == 2;
+        if (!done) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    EXPECT_TRUE(done) << s.get("/api/serial/ran").body;
+}
