@@ -1,4 +1,5 @@
 #include "api/routes.hpp"
+#include "backup/backups.hpp"
 
 namespace pb::api {
 
@@ -6,7 +7,7 @@ void registerHealthRoutes(App& app) {
     app.router().get("/api/health", [](RequestEvent& e) {
         json::Value data = json::Value::object();
         if (e.hasSuperuserAuth()) {
-            data.set("canBackup", true);
+            data.set("canBackup", !e.app.backups().active().has_value());
             data.set("realIP", e.request.remoteIp);
             data.set("possibleProxyHeader", "");
         }

@@ -14,5 +14,6 @@ void registerRealtimeRoutes(App& app);
 void registerFileRoutes(App& app);
 void registerBatchRoutes(App& app);
 void registerSqlRoutes(App& app);
+void registerBackupRoutes(App& app);
 
 }  // namespace pb::api

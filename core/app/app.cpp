@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "backup/backups.hpp"
 #include "cron/cron.hpp"
 #include "http/server.hpp"
 #include "plugin/host.hpp"
@@ -18,7 +19,27 @@ namespace pb {
 namespace fs = std::filesystem;
 
 // The scheduler exists from construction so framework code can add jobs before bootstrap().
-App::App(AppOptions opts) : opts_(std::move(opts)), cron_(std::make_unique<cron::Cron>()) {}
+App::App(AppOptions opts) : opts_(std::move(opts)), cron_(std::make_unique<cron::Cron>()) {
+    backups_ = std::make_unique<backup::Backups>(*this);
+    // The auto backup job follows settings.backups.cron (loaded at bootstrap and on every update).
+    hooks_.onSettingsReload.bind({"__pbAutoBackupReload__", 0, [this](SettingsReloadEvent& e) {
+                                      e.next();
+                                      backups_->loadCronJob();
+                                  },
+                                  {}});
+}
+
+void App::setRestartHandler(RestartHandler h) {
+    std::lock_guard lk(restartMu_);
+    restartHandler_ = std::move(h);
+}
+
+bool App::restart(std::function<void()> afterStop) {
+    std::lock_guard lk(restartMu_);
+    if (!restartHandler_) return false;
+    restartHandler_(std::move(afterStop));
+    return true;
+}
 
 App::~App() {
     try {
@@ -36,6 +57,8 @@ void App::bootstrap() {
     e.app = this;
     hooks_.onBootstrap.trigger(e, [this](BootstrapEvent&) {
         fs::create_directories(opts_.dataDir);
+        // Leftovers of an earlier backup/restore (e.g. the data replaced by a restore).
+        backups_->cleanupTemp();
         db_ = std::make_unique<db::Database>((fs::path(opts_.dataDir) / "data.db").string());
         if (opts_.dev)  // dev mode: every SQL statement with its time on stderr
             db_->setTrace([](const std::string& sql, double ms) {
@@ -97,6 +120,7 @@ void App::stop(bool isRestart) {
     e.isRestart = isRestart;
     hooks_.onTerminate.trigger(e, [this](TerminateEvent&) {
         if (cron_) cron_->stop();
+        if (backups_) backups_->shutdown();  // a pending restore is cancelled
         if (realtime_) realtime_->shutdown();
         if (server_) server_->stop();
         server_.reset();

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,9 @@
 #include "router/router.hpp"
 #include "schema/collection_store.hpp"
 
+namespace pb::backup {
+class Backups;
+}
 namespace pb::cron {
 class Cron;
 }
@@ -117,6 +121,10 @@ struct Hooks {
     hook::Hook<MailerRecordEvent> onMailerRecordEmailChangeSend;
     hook::Hook<MailerRecordEvent> onMailerRecordOTPSend;
     hook::Hook<MailerRecordEvent> onMailerRecordAuthAlertSend;
+
+    // Backups (core/backup): around the default create / restore actions.
+    hook::Hook<BackupEvent> onBackupCreate;
+    hook::Hook<BackupEvent> onBackupRestore;
 };
 
 class App {
@@ -149,6 +157,16 @@ public:
     Hooks& hooks() { return hooks_; }
     router::Router<RequestEvent>& router() { return router_; }
     cron::Cron& cron() { return *cron_; }
+    // Backups of the data dir (DATA_DIR/backups, auto backups cron job).
+    backup::Backups& backups() { return *backups_; }
+
+    // Restart (PocketBase's App.Restart). The serving loop that installed a handler (Cli::serve)
+    // stops the app cleanly, runs `afterStop` (e.g. swapping in a restored data dir; it must not
+    // touch the App) and re-executes the process with its original arguments. Returns false when
+    // no handler is installed (embedded or in-process apps); returns at once otherwise.
+    using RestartHandler = std::function<void(std::function<void()> afterStop)>;
+    void setRestartHandler(RestartHandler h);
+    bool restart(std::function<void()> afterStop = {});
     // The native plugin host (null until start()).
     plugin::PluginHost* plugins() { return plugins_.get(); }
     // The realtime (SSE) broker; created by bootstrap().
@@ -214,6 +232,9 @@ private:
     std::unique_ptr<http::Server> server_;
     std::unique_ptr<logs::LogWriter> logs_;
     Hooks hooks_;
+    std::unique_ptr<backup::Backups> backups_;
+    std::mutex restartMu_;
+    RestartHandler restartHandler_;
     std::unique_ptr<realtime::Broker> realtime_;
     router::Router<RequestEvent> router_;
     bool bootstrapped_ = false;

@@ -24,6 +24,7 @@ void App::registerRoutes() {
     api::registerFileRoutes(*this);
     api::registerBatchRoutes(*this);
     api::registerSqlRoutes(*this);
+    api::registerBackupRoutes(*this);
 }
 
 }  // namespace pb

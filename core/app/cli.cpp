@@ -1,11 +1,17 @@
 #include "app/cli.hpp"
 
+#include <dirent.h>
+#include <fcntl.h>
 #include <pthread.h>
+#include <unistd.h>
 
 #include <cctype>
 #include <csignal>
 #include <cstdlib>
+#include <cstring>
+#include <functional>
 #include <iostream>
+#include <mutex>
 #include <stdexcept>
 
 #include "app/supervisor.hpp"
@@ -122,6 +128,7 @@ std::optional<std::chrono::milliseconds> Cli::parseDuration(const std::string& s
 }
 
 int Cli::run(int argc, char** argv) {
+    argv_.assign(argv, argv + argc);
     Args a;
     if (!parseArgs(argc, argv, a)) {
         std::cerr << usage();
@@ -212,11 +219,11 @@ int Cli::serve(const Args& a, int argc, char** argv) {
         return 2;
     }
     // Block the shutdown signals in every thread; this thread waits for them below.
-    sigset_t set;
+    sigset_t set, originalMask;
     sigemptyset(&set);
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &set, nullptr);
+    pthread_sigmask(SIG_BLOCK, &set, &originalMask);
     std::signal(SIGPIPE, SIG_IGN);
 
     try {
@@ -234,11 +241,61 @@ int Cli::serve(const Args& a, int argc, char** argv) {
         std::cout << "\nNo superuser yet. Create one with:\n  " << name_ << " superuser upsert EMAIL PASSWORD --dir "
                   << a.dir << "\n";
     std::cout.flush();
-    int sig = 0;
-    sigwait(&set, &sig);
-    std::cout << "Shutting down (signal " << sig << ")...\n";
-    app_.stop();
-    return 0;
+
+    // App::restart() hands over the after-stop work and wakes this loop (polled every 100 ms).
+    std::mutex restartMu;
+    std::function<void()> afterStop;
+    bool restartRequested = false;
+    app_.setRestartHandler([&](std::function<void()> fn) {
+        std::lock_guard lk(restartMu);
+        afterStop = std::move(fn);
+        restartRequested = true;
+    });
+    for (;;) {
+        timespec tick{0, 100 * 1000 * 1000};
+        int sig = sigtimedwait(&set, nullptr, &tick);
+        if (sig > 0) {
+            app_.setRestartHandler(nullptr);
+            std::cout << "Shutting down (signal " << sig << ")...\n";
+            app_.stop();
+            return 0;
+        }
+        std::lock_guard lk(restartMu);
+        if (restartRequested) break;
+    }
+    app_.setRestartHandler(nullptr);
+    std::cout << "Restarting...\n";
+    std::cout.flush();
+    app_.stop(true);
+    if (afterStop) {
+        try {
+            afterStop();
+        } catch (const std::exception& e) {
+            std::cerr << "restart: " << e.what() << "\n";
+        }
+    }
+    reexec(originalMask);
+    return 1;
+}
+
+void Cli::reexec(const sigset_t& originalMask) {
+    std::vector<char*> args;
+    for (auto& s : argv_) args.push_back(s.data());
+    args.push_back(nullptr);
+    // Descriptors opened without O_CLOEXEC (by us or a library) must not leak into the new image.
+    if (DIR* d = ::opendir("/proc/self/fd")) {
+        const int self = ::dirfd(d);
+        while (dirent* ent = ::readdir(d)) {
+            int fd = std::atoi(ent->d_name);
+            if (fd > 2 && fd != self) ::fcntl(fd, F_SETFD, FD_CLOEXEC);
+        }
+        ::closedir(d);
+    }
+    std::cout.flush();
+    std::cerr.flush();
+    pthread_sigmask(SIG_SETMASK, &originalMask, nullptr);
+    ::execv("/proc/self/exe", args.data());
+    std::cerr << "restart: execv failed: " << std::strerror(errno) << "\n";
 }
 
 int Cli::superuser(const Args& a) {

@@ -13,6 +13,8 @@
 // `help`, plus the `--help` and `--version` flags. Global flags: --dir, --dev, --plugins,
 // --plugin-deadline. `serve --supervise` runs the server under a restarting supervisor
 // (core/app/supervisor.cpp).
+#include <signal.h>
+
 #include <functional>
 #include <map>
 #include <optional>
@@ -43,7 +45,9 @@ public:
     // (std::invalid_argument).
     void addCommand(const std::string& name, const std::string& help, CommandFn fn);
 
-    // Parses argv and runs the command. `serve` blocks until SIGINT/SIGTERM, then stops the app.
+    // Parses argv and runs the command. `serve` blocks until SIGINT/SIGTERM, then stops the app;
+    // it also serves App::restart() (e.g. after a backup restore): clean shutdown, then execv of
+    // /proc/self/exe with the same argv (same pid, same port).
     int run(int argc, char** argv);
 
     std::string usage() const;
@@ -65,12 +69,15 @@ private:
     };
     static bool parseArgs(int argc, char** argv, Args& a);
     int serve(const Args& a, int argc, char** argv);
+    // Re-executes the process with the original arguments; returns only on failure.
+    void reexec(const sigset_t& originalMask);
     int superuser(const Args& a);
     int custom(const Command& c, int argc, char** argv);
 
     App& app_;
     std::string name_, description_;
     std::map<std::string, Command> commands_;
+    std::vector<std::string> argv_;  // the original command line (for the restart)
 };
 
 }  // namespace pb

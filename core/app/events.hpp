@@ -150,6 +150,15 @@ struct CollectionsImportRequestEvent : hook::Event {
     bool deleteMissing = false;
 };
 
+// Backup create/restore (core/backup). `name` is the backup file name (empty on create = generated
+// by the default action); `exclude` lists the top-level data dir entries left out. A restore
+// handler runs before the extraction; the process restarts after the default action.
+struct BackupEvent : hook::Event {
+    App* app = nullptr;
+    std::string name;
+    std::vector<std::string> exclude;
+};
+
 struct SettingsReloadEvent : hook::Event {
     App* app = nullptr;
 };

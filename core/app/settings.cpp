@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "cron/schedule.hpp"
 #include "util/api_error.hpp"
 #include "util/strings.hpp"
 
@@ -134,6 +135,32 @@ void validateSettings(json::Value& next, ValidationErrors& errs) {
     if (num(l["maxDays"]) < 0) logs.set("maxDays", err("validation_min_greater_equal_than_required", "Must be no less than 0."));
     if (!l["minLevel"].isNumber()) logs.set("minLevel", err("validation_invalid_value", "Must be a number."));
     if (logs.size() > 0) errs.addNested("logs", logs);
+
+    // backups: {cron, cronMaxKeep, s3}. Backups are stored locally only (no S3 yet).
+    json::Value bk = json::Value::object();
+    const auto& bs = next["backups"];
+    const auto& cronV = bs["cron"];
+    const std::string cronExpr = cronV.getString();
+    if (!cronV.isNull() && !cronV.isString()) {
+        bk.set("cron", err("validation_invalid_value", "Must be a string."));
+    } else if (!cronExpr.empty()) {
+        std::string why;
+        if (!cron::Schedule::tryParse(cronExpr, &why)) bk.set("cron", err("validation_invalid_cron", why));
+    }
+    const auto& keep = bs["cronMaxKeep"];
+    if (!keep.isNull() && (!keep.isNumber() || keep.asNumber() != static_cast<double>(static_cast<int64_t>(keep.asNumber()))))
+        bk.set("cronMaxKeep", err("validation_invalid_value", "Must be an integer."));
+    else if (!cronExpr.empty() && num(keep) == 0)
+        bk.set("cronMaxKeep", err("validation_required", "Cannot be blank."));
+    else if (num(keep) < 0)
+        bk.set("cronMaxKeep", err("validation_min_greater_equal_than_required", "Must be no less than 1."));
+    if (!bs["s3"].isNull() && !bs["s3"].isObject()) {
+        bk.set("s3", err("validation_invalid_value", "Must be an object."));
+    } else if (bs["s3"]["enabled"].getBool()) {
+        bk.set("s3", json::Value(json::Object{{"enabled", err("validation_s3_not_supported",
+                                                                "Storing backups on S3 is not supported; backups are stored in the local backups directory.")}}));
+    }
+    if (bk.size() > 0) errs.addNested("backups", bk);
 
     json::Value rl = json::Value::object();
     const auto& rules = next["rateLimits"]["rules"];

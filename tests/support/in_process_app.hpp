@@ -28,7 +28,8 @@
     X(onRecordAuthRefreshRequest) X(onCollectionsListRequest) X(onCollectionViewRequest)                       \
     X(onCollectionCreateRequest) X(onCollectionUpdateRequest) X(onCollectionDeleteRequest)                     \
     X(onSettingsListRequest) X(onSettingsUpdateRequest) X(onSettingsReload)                                    \
-    X(onRealtimeConnectRequest) X(onRealtimeSubscribeRequest) X(onRealtimeMessageSend)
+    X(onRealtimeConnectRequest) X(onRealtimeSubscribeRequest) X(onRealtimeMessageSend)                         \
+    X(onBackupCreate) X(onBackupRestore)
 
 namespace pbtest {
 
