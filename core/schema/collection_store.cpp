@@ -183,6 +183,13 @@ CollectionPtr CollectionStore::save(Collection c, bool validate) {
     auto existing = find(c.id);
     if (existing && existing->id != c.id) existing = nullptr;  // matched by name only: not the same collection
     if (c.isView()) inferViewFields(db_, c, all());
+    // _superusers: password auth always on, OAuth2 always off, and OTP only as a second factor
+    // (enabling OTP forces MFA on), as PocketBase's superusers collection enforces.
+    if (c.isAuth() && c.name == "_superusers") {
+        c.options["passwordAuth"].set("enabled", true);
+        c.options["oauth2"].set("enabled", false);
+        if (c.options["otp"]["enabled"].getBool()) c.options["mfa"].set("enabled", true);
+    }
     if (validate) {
         auto errors = this->validate(c, existing.get());
         if (errors.size() > 0)

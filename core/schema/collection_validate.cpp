@@ -151,6 +151,15 @@ json::Value CollectionStore::validate(const Collection& c, const Collection* exi
         if (c.updateRule) add("updateRule", "validation_nil_invalid", "Must be null for view collections.");
         if (c.deleteRule) add("deleteRule", "validation_nil_invalid", "Must be null for view collections.");
     }
+    // MFA needs at least two enabled auth methods (PocketBase's collectionAuthOptions.validate).
+    if (c.isAuth() && c.options["mfa"]["enabled"].getBool() && !errs.has("mfa")) {
+        int methods = 0;
+        for (const char* m : {"passwordAuth", "oauth2", "otp"})
+            if (c.options[m]["enabled"].getBool()) ++methods;
+        if (methods < 2)
+            errs.set("mfa", json::Value(json::Object{{"enabled", fieldError("validation_mfa_not_enough_auths",
+                                                                            "MFA requires at least 2 auth methods to be enabled.")}}));
+    }
     // indexes
     std::set<std::string> idxNames;
     for (auto& n : indexNames(c)) {

@@ -172,3 +172,24 @@ TEST_F(OtpFixture, MfaAuthAlertOnNewDevice) {
 }
 
 }  // namespace
+
+// MFA needs two enabled auth methods; _superusers forces password auth on, OAuth2 off and MFA on
+// together with OTP (PocketBase's collection rules).
+TEST(ApiMfaConfig, NeedsTwoMethodsAndSuperusersForceMfaWithOtp) {
+    TestServer s;
+    auto su = s.superuserToken();
+    auto bad = s.post("/api/collections",
+                      Value(Object{{"name", "solo"}, {"type", "auth"}, {"mfa", Value(Object{{"enabled", true}})}}), su);
+    EXPECT_EQ(bad.status, 400);
+    EXPECT_EQ(bad.json()["data"]["mfa"]["enabled"]["code"].getString(), "validation_mfa_not_enough_auths") << bad.body;
+    auto r = s.patch("/api/collections/_superusers",
+                     Value(Object{{"otp", Value(Object{{"enabled", true}})}, {"oauth2", Value(Object{{"enabled", true}})},
+                                  {"passwordAuth", Value(Object{{"enabled", false}})}}),
+                     su);
+    ASSERT_EQ(r.status, 200) << r.body;
+    auto c = r.json();
+    EXPECT_TRUE(c["mfa"]["enabled"].getBool());
+    EXPECT_TRUE(c["otp"]["enabled"].getBool());
+    EXPECT_TRUE(c["passwordAuth"]["enabled"].getBool());
+    EXPECT_FALSE(c["oauth2"]["enabled"].getBool());
+}
