@@ -2,9 +2,11 @@
 // The application: owns the database, the collection cache, settings, the hook bus, the router
 // and the cron scheduler. No globals: several Apps can live in one process (tests do this).
 #include <atomic>
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -41,6 +43,9 @@ struct AppOptions {
     bool dev = false;
     std::string pluginsDir;  // empty = <dataDir>/../plugins
     int workerThreads = 16;
+    // Deadline of one plugin callback (`serve --plugin-deadline`); unset = the host default
+    // (10 s, or $PB_PLUGIN_DEADLINE); 0 = no deadline.
+    std::optional<std::chrono::milliseconds> pluginDeadline;
 };
 
 // The hook catalogue (PocketBase names, C++ style). See docs/hooks.md for firing order and

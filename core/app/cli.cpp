@@ -103,6 +103,7 @@ AppOptions Cli::appOptions(int argc, char** argv) {
     o.dataDir = a.dir;
     o.dev = a.dev;
     o.pluginsDir = a.plugins;
+    if (!a.pluginDeadline.empty()) o.pluginDeadline = parseDuration(a.pluginDeadline);
     return o;
 }
 
@@ -204,9 +205,6 @@ int Cli::serve(const Args& a, int argc, char** argv) {
         return 2;
     }
     if (a.supervise) return superviseServe(argc, argv);
-    // Read by the plugin host when it starts (PluginHost::defaultOptions); set while this
-    // process is still single-threaded.
-    if (!a.pluginDeadline.empty()) ::setenv("PB_PLUGIN_DEADLINE", a.pluginDeadline.c_str(), 1);
     auto colon = a.http.rfind(':');
     if (colon == std::string::npos) {
         std::cerr << "invalid --http address: " << a.http << "\n";

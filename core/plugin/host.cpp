@@ -111,7 +111,9 @@ HostOptions PluginHost::defaultOptions(const App& app) {
     o.runtimeDir = (data / ".pb" / "plugin-cache").string();
     o.quarantineFile = (data / "plugin_quarantine.json").string();
     o.crashMarker = (data / ".pb" / "plugin_crash").string();
-    if (const char* d = std::getenv("PB_PLUGIN_DEADLINE"); d && *d) {  // `serve --plugin-deadline`
+    if (app.options().pluginDeadline) {  // `serve --plugin-deadline`
+        o.callDeadline = *app.options().pluginDeadline;
+    } else if (const char* d = std::getenv("PB_PLUGIN_DEADLINE"); d && *d) {
         if (auto v = Cli::parseDuration(d)) o.callDeadline = *v;
         else std::fprintf(stderr, "plugins: ignoring invalid PB_PLUGIN_DEADLINE=%s\n", d);
     }
