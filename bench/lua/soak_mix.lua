@@ -5,7 +5,7 @@
 --   list posts with filter + expand                      15 %   view one post with expand      10 %
 --   auth-refresh (users)                                 15 %
 -- Deletes only target ids this thread created and did not delete yet, so no request should fail.
--- env: SOAK_DELAY_MS, SOAK_POSTS (seeded posts p%014d), SOAK_HOOKED (seeded hooked u%014d), SOAK_UTOKEN
+-- env: SOAK_ID_PREFIX (one letter), SOAK_DELAY_MS, SOAK_POSTS (seeded posts p%014d), SOAK_HOOKED (seeded hooked u%014d), SOAK_UTOKEN
 local nthreads = 0
 function setup(thread) nthreads = nthreads + 1; thread:set("tid", nthreads) end
 function init(args)
@@ -18,9 +18,10 @@ function init(args)
   json = { ["Content-Type"] = "application/json" }
   auth = { ["Authorization"] = utoken }
   R = "/api/collections/"
+  idp = os.getenv("SOAK_ID_PREFIX") or "s"  -- one letter per wrk run: ids never repeat
   math.randomseed(os.time() * 100 + tid)
 end
-local function sid(n) return string.format("s%02d%012d", tid, n) end
+local function sid(n) return string.format("%s%02d%012d", idp, tid, n) end
 function request()
   counter = counter + 1
   local r = math.random(100)
