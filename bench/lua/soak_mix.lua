@@ -1,6 +1,7 @@
 -- The soak test's mixed load (scripts/soak.sh), rate-bounded by delay(): every connection waits
 -- SOAK_DELAY_MS between requests. Per request, one of:
---   create (collection soak, own id 's'..tid..counter)   25 %   delete own oldest soak record  15 %
+--   create / delete (collection soak, own ids)           40 %   (deletes the thread's oldest record,
+--     half of the time once it has 50: steady state, the table does not grow over the run)
 --   update a seeded post                                 15 %   update a "hooked" row (plugin)  5 %
 --   list posts with filter + expand                      15 %   view one post with expand      10 %
 --   auth-refresh (users)                                 15 %
@@ -25,7 +26,7 @@ local function sid(n) return string.format("%s%02d%012d", idp, tid, n) end
 function request()
   counter = counter + 1
   local r = math.random(100)
-  if r <= 15 and created - deleted > 20 then
+  if r <= 40 and created - deleted >= 50 and math.random(2) == 1 then
     deleted = deleted + 1
     return wrk.format("DELETE", R .. "soak/records/" .. sid(deleted), {})
   elseif r <= 40 then
