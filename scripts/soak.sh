@@ -18,7 +18,7 @@
 #   scripts/soak.sh [--no-build] [--build-dir DIR] [--out DIR]
 #   env: SOAK_SECONDS (default 1800; 120 for a quick check), SOAK_CONNS (4), SOAK_DELAY_MS (15),
 #        SOAK_SSE (100), SOAK_RELOAD_EVERY (30), SOAK_MAX_SLOPE_MB (1.0), SOAK_FD_SLACK (8),
-#        SOAK_THREAD_SLACK (4), KEEP=1 keeps the work dir
+#        SOAK_THREAD_SLACK (4), SOAK_ENFORCE_SLOPE (default 1 for runs >= 600 s), KEEP=1 keeps the work dir
 # Output: DIR/soak.tsv, DIR/soak.png, DIR/soak-summary.txt (DIR = docs/ for a run of >= 1800 s,
 # else the work dir under /tmp).
 set -uo pipefail
@@ -276,7 +276,14 @@ STATS=$(awk -F'\t' -v w="$WARM" 'NR>1 {
       n, slope*600/1024, first, r0, last, maxall, fmin, fmax, tmin, tmax, (n? cpu/n : 0) }' "$TSV")
 NPOST=$(kv n "$STATS"); SLOPE=$(kv slope_mb10 "$STATS")
 [ "${NPOST:-0}" -ge 3 ] || FAIL="$FAIL too-few-samples"
-awk -v s="$SLOPE" -v m="$MAX_SLOPE" 'BEGIN{exit !(s < m)}' || FAIL="$FAIL rss-slope=${SLOPE}MB/10min"
+# Below 10 min the SQLite page caches are still filling after the warm-up (the log writer's cache
+# grows with auxiliary.db up to cache_size, 32 MB, in ~5 min at this rate): the slope is reported,
+# not enforced, unless SOAK_ENFORCE_SLOPE=1.
+ENFORCE_SLOPE=${SOAK_ENFORCE_SLOPE:-$([ "$SECS" -ge 600 ] && echo 1 || echo 0)}
+SLOPE_OK=$(awk -v s="$SLOPE" -v m="$MAX_SLOPE" 'BEGIN{print (s < m) ? 1 : 0}')
+if [ "$SLOPE_OK" = 0 ]; then
+  if [ "$ENFORCE_SLOPE" = 1 ]; then FAIL="$FAIL rss-slope=${SLOPE}MB/10min"; else SLOPE_NOTE=" (not enforced: run < 10 min)"; fi
+fi
 [ $(( END_FDS - BASE_FDS )) -le "$FD_SLACK" ] && [ $(( BASE_FDS - END_FDS )) -le "$FD_SLACK" ] || FAIL="$FAIL fds(base=$BASE_FDS,end=$END_FDS)"
 [ $(( END_THREADS - BASE_THREADS )) -le "$THREAD_SLACK" ] || FAIL="$FAIL threads(base=$BASE_THREADS,end=$END_THREADS)"
 grep -qiE 'segfault|sanitizer|terminate called|std::bad_alloc' "$WORK/pb.log" && FAIL="$FAIL server-log-errors"
@@ -291,7 +298,7 @@ SUMMARY="$OUT_DIR/soak-summary.txt"
   echo "reloads=${RL_N:-0} ok=${RL_OK:-0} failed=${RL_FAIL:-0} max_reload_ms=${RL_MAX:-n/a}"
   echo "baseline (idle after a 10 s burst): rss_kb=$BASE_RSS fds=$BASE_FDS threads=$BASE_THREADS; after: rss_kb=$END_RSS fds=$END_FDS threads=$END_THREADS"
   echo "post-warmup: $STATS"
-  echo "rss_mb: baseline=$(mb "$BASE_RSS") end_of_warmup=$(mb "$(kv rss_warm "$STATS")") last_loaded=$(mb "$(kv rss_last "$STATS")") max=$(mb "$(kv rss_max "$STATS")") after=$(mb "$END_RSS") slope_mb_per_10min=$SLOPE (limit $MAX_SLOPE)"
+  echo "rss_mb: baseline=$(mb "$BASE_RSS") end_of_warmup=$(mb "$(kv rss_warm "$STATS")") last_loaded=$(mb "$(kv rss_last "$STATS")") max=$(mb "$(kv rss_max "$STATS")") after=$(mb "$END_RSS") slope_mb_per_10min=$SLOPE (limit $MAX_SLOPE)${SLOPE_NOTE:-}"
   echo "health=$HEALTH list=$LIST result=$([ -z "$FAIL" ] && echo PASS || echo "FAIL:$FAIL")"
 } >"$SUMMARY"
 echo "== results"
