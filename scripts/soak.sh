@@ -310,7 +310,7 @@ set terminal pngcairo size 1000,480 font "DejaVu Sans,9" noenhanced
 set output "$OUT_DIR/soak.png"
 set title "soak: ${SECS} s mixed load (~${RPS:-?} req/s) + SSE churn (~${SSE} alive) + plugin reload every ${RELOAD_EVERY} s -- $(date -u '+%Y-%m-%d'), commit $REV"
 set datafile separator "\t"
-set key top left
+set key below horizontal
 set grid
 set xlabel "time (s)"
 set ylabel "RSS (MB)"
@@ -320,7 +320,7 @@ set y2range [0:*]
 set ytics nomirror
 set y2tics
 set arrow from $WARM, graph 0 to $WARM, graph 1 nohead dt 2 lc rgb "gray"
-set label "end of warm-up" at $WARM, graph 0.95 offset 0.5,0 tc rgb "gray"
+set label "end of warm-up" at $WARM, graph 0.05 offset 0.5,0 tc rgb "gray"
 plot "$TSV" using 1:(\$2/1024) skip 1 with linespoints pt 7 ps 0.4 lw 2 title "RSS (MB)", \
      "$TSV" using 1:3 skip 1 axes x1y2 with lines lw 1 title "open fds", \
      "$TSV" using 1:4 skip 1 axes x1y2 with lines lw 1 dt 3 title "threads"
