@@ -18,7 +18,7 @@
 #   scripts/soak.sh [--no-build] [--build-dir DIR] [--out DIR]
 #   env: SOAK_SECONDS (default 1800; 120 for a quick check), SOAK_CONNS (4), SOAK_DELAY_MS (15),
 #        SOAK_SSE (100), SOAK_RELOAD_EVERY (30), SOAK_MAX_SLOPE_MB (1.0), SOAK_FD_SLACK (8),
-#        SOAK_THREAD_SLACK (4), KEEP=1 keeps the work dir
+#        SOAK_THREAD_SLACK (4), SOAK_ENFORCE_SLOPE (1 for runs >= 600 s, else 0), KEEP=1 keeps the work dir
 # Output: DIR/soak.tsv, DIR/soak.png, DIR/soak-summary.txt (DIR = docs/ for a run of >= 1800 s,
 # else the work dir under /tmp).
 set -uo pipefail
@@ -32,7 +32,7 @@ while [ $# -gt 0 ]; do
     --no-build) DO_BUILD=0 ;;
     --build-dir) BUILD_DIR=$(cd "$2" && pwd); shift ;;
     --out) OUT_DIR="$2"; shift ;;
-    -h|--help) sed -n 2,24p "$0"; exit 0 ;;
+    -h|--help) sed -n 2,24p "$0" | grep "^#"; exit 0 ;;
     *) echo "unknown option: $1" >&2; exit 2 ;;
   esac
   shift
