@@ -15,6 +15,13 @@
 // Usage: pb_bench_client reload --port P --from TMPFILE --to PLUGIN.so --path /api/x --expect '"v":2'
 //                               [--timeout SECONDS]
 // Prints: reload_ms=.. polls=..
+//
+// `sse-churn`: the soak test's realtime churn (scripts/soak.sh). For DURATION seconds keeps about
+// ALIVE SSE connections open; each one reads PB_CONNECT, subscribes to TOPIC, counts the record
+// events it receives and is dropped (plain close, no goodbye) after a random 2..MAXLIFE s, then
+// replaced. At most 20 new connections per 50 ms tick, so the churn rate stays bounded.
+// Usage: pb_bench_client sse-churn --port P --alive N --duration S [--topic 'soak/*'] [--max-life S]
+// Prints: opened=.. connected=.. subscribed=.. events=.. dropped=.. server_closed=.. errors=..
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -316,10 +323,135 @@ int sseMain(int argc, char** argv) {
     return received == subscribed && subscribed > 0 ? 0 : 1;
 }
 
+namespace {
+// Counts MARKER in BUF and drops what was scanned, keeping a tail that may hold a split marker.
+int countAndTrim(std::string& buf, const std::string& marker) {
+    int n = 0;
+    size_t pos = 0, p;
+    while ((p = buf.find(marker, pos)) != std::string::npos) {
+        ++n;
+        pos = p + marker.size();
+    }
+    size_t keep = marker.size() - 1;
+    size_t cut = std::max(pos, buf.size() > keep ? buf.size() - keep : 0);
+    buf.erase(0, cut);
+    return n;
+}
+}  // namespace
+
+int sseChurnMain(int argc, char** argv) {
+    int alive = 100;
+    double duration = 60, maxLife = 20;
+    std::string topic = "soak/*";
+    for (int i = 2; i + 1 < argc; i += 2) {
+        std::string k = argv[i], v = argv[i + 1];
+        if (k == "--port") g_port = std::atoi(v.c_str());
+        else if (k == "--alive") alive = std::atoi(v.c_str());
+        else if (k == "--duration") duration = std::atof(v.c_str());
+        else if (k == "--topic") topic = v;
+        else if (k == "--max-life") maxLife = std::max(2.5, std::atof(v.c_str()));
+    }
+    struct Conn {
+        int fd = -1;
+        std::string buf, id;
+        bool sent = false, subscribed = false;
+        Clock::time_point dies;
+    };
+    const std::string get = "GET /api/realtime HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n"
+                            "Cache-Control: no-cache\r\nConnection: keep-alive\r\n\r\n";
+    std::vector<Conn> cs(static_cast<size_t>(alive));
+    int ep = epoll_create1(0);
+    long opened = 0, connected = 0, subscribed = 0, events = 0, dropped = 0, serverClosed = 0, errors = 0;
+    std::srand(static_cast<unsigned>(getpid()));
+    auto end = Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(duration));
+    auto closeConn = [&](Conn& c) {
+        epoll_ctl(ep, EPOLL_CTL_DEL, c.fd, nullptr);
+        close(c.fd);
+        c = Conn{};
+    };
+    Http http;
+    epoll_event evs[256];
+    while (Clock::now() < end) {
+        auto now = Clock::now();
+        int started = 0;
+        for (size_t i = 0; i < cs.size(); ++i) {
+            auto& c = cs[i];
+            if (c.fd >= 0 && now >= c.dies) {
+                closeConn(c);
+                ++dropped;
+            }
+            if (c.fd < 0 && started < 20) {
+                c.fd = connectTo(true);
+                ++started;
+                ++opened;
+                if (c.fd < 0) {
+                    ++errors;
+                    continue;
+                }
+                double life = 2.0 + (maxLife - 2.0) * (std::rand() / (RAND_MAX + 1.0));
+                c.dies = now + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(life));
+                epoll_event ev{EPOLLOUT | EPOLLIN, {}};
+                ev.data.u32 = static_cast<uint32_t>(i);
+                epoll_ctl(ep, EPOLL_CTL_ADD, c.fd, &ev);
+            }
+        }
+        int k = epoll_wait(ep, evs, 256, 50);
+        for (int e = 0; e < k; ++e) {
+            auto& c = cs[evs[e].data.u32];
+            if (c.fd < 0) continue;
+            if ((evs[e].events & EPOLLOUT) && !c.sent) {
+                if (send(c.fd, get.data(), get.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(get.size())) c.sent = true;
+                epoll_event ev{EPOLLIN, {}};
+                ev.data.u32 = evs[e].data.u32;
+                epoll_ctl(ep, EPOLL_CTL_MOD, c.fd, &ev);
+            }
+            if (!(evs[e].events & (EPOLLIN | EPOLLHUP | EPOLLERR))) continue;
+            char tmp[4096];
+            ssize_t r;
+            while ((r = recv(c.fd, tmp, sizeof tmp, 0)) > 0) c.buf.append(tmp, static_cast<size_t>(r));
+            bool gone = r == 0 || (r < 0 && errno != EAGAIN);
+            if (c.id.empty()) {
+                auto p = c.buf.find("PB_CONNECT");
+                auto q = p == std::string::npos ? p : c.buf.rfind("id:", p);
+                if (q != std::string::npos) {
+                    q += 3;
+                    while (q < c.buf.size() && c.buf[q] == ' ') ++q;
+                    auto nl = c.buf.find_first_of("\r\n", q);
+                    if (nl != std::string::npos) {
+                        c.id = c.buf.substr(q, nl - q);
+                        c.buf.clear();
+                        ++connected;
+                        int st = http.post("/api/realtime",
+                                           "{\"clientId\":\"" + c.id + "\",\"subscriptions\":[\"" + topic + "\"]}");
+                        if (st >= 200 && st < 300) {
+                            c.subscribed = true;
+                            ++subscribed;
+                        } else {
+                            ++errors;
+                        }
+                    }
+                }
+            } else {
+                events += countAndTrim(c.buf, "\"action\":");
+            }
+            if (gone) {
+                closeConn(c);
+                ++serverClosed;
+            }
+        }
+    }
+    for (auto& c : cs)
+        if (c.fd >= 0) closeConn(c);
+    std::printf("opened=%ld connected=%ld subscribed=%ld events=%ld dropped=%ld server_closed=%ld errors=%ld\n",
+                opened, connected, subscribed, events, dropped, serverClosed, errors);
+    return connected > 0 && errors == 0 ? 0 : 1;
+}
+
 int main(int argc, char** argv) {
     std::string cmd = argc > 1 ? argv[1] : "";
     if (cmd == "sse") return sseMain(argc, argv);
     if (cmd == "reload") return reloadMain(argc, argv);
-    std::fprintf(stderr, "usage: pb_bench_client sse|reload [options]\n");
+    if (cmd == "sse-churn") return sseChurnMain(argc, argv);
+    std::fprintf(stderr, "usage: pb_bench_client sse|reload|sse-churn [options]\n");
     return 2;
 }
