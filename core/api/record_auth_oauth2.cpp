@@ -62,12 +62,16 @@ bool canAssignUsername(App& app, const schema::CollectionPtr& c, const std::stri
     if (!f || f->type != "text" || value.empty()) return false;
     auto rows = app.db().query("SELECT 1 FROM " + db::quoteIdent(c->name) + " WHERE " + db::quoteIdent(field) + "=? LIMIT 1", {value});
     if (!rows.empty()) return false;
-    records::Record probe(c);
-    probe.set(field, value);
-    auto errs = records::validateRecord(probe, [](const std::string&, const std::vector<std::string>&) {
-        return std::vector<std::string>{};
-    });
-    return !errs.has(field);
+    try {
+        records::Record probe(c);
+        probe.set(field, value);
+        auto errs = records::validateRecord(probe, [](const std::string&, const std::vector<std::string>&) {
+            return std::vector<std::string>{};
+        });
+        return !errs.has(field);
+    } catch (const std::exception&) {
+        return false;
+    }
 }
 
 struct Avatar {
@@ -283,7 +287,10 @@ void authWithOAuth2(RequestEvent& e) {
 
     // Lookup order: existing link, the caller's own record, a record with the same email.
     RecordPtr record;
-    if (auto link = findExternalAuth(app, *c, providerName, user.id)) record = app.findRecordById(c, link->getString("recordRef"));
+    if (auto link = findExternalAuth(app, *c, providerName, user.id)) {
+        record = app.findRecordById(c, link->getString("recordRef"));
+        if (!record) app.deleteRecord(*link);  // dangling link: relink below
+    }
     if (!record && fallback) record = app.findRecordById(c, fallback->id());
     if (!record && !user.email.empty()) record = app.findAuthRecordByEmail(c, user.email);
 

@@ -110,9 +110,15 @@ void normalizeOAuth2Options(Collection& c, const Collection* existing) {
                     p.set("clientSecret", q["clientSecret"]);
         }
     }
-    if (auto* mf = o.find("mappedFields"); mf && mf->isObject())
-        for (auto& [k, v] : mf->asObject())
-            if (v.isString() && !v.asString().empty() && !c.field(v.asString())) v = json::Value("");
+    if (auto* mf = o.find("mappedFields"); mf && mf->isObject()) {
+        // PocketBase's OAuth2KnownFields: exactly these keys, in this order.
+        json::Value known = json::Value::object();
+        for (const char* k : {"id", "name", "username", "avatarURL"}) {
+            std::string v = (*mf)[k].getString();
+            known.set(k, !v.empty() && c.field(v) ? v : "");
+        }
+        *mf = std::move(known);
+    }
     if (c.name == "_superusers") o.set("enabled", false);
 }
 

@@ -74,6 +74,15 @@ struct OAuth2Fixture : ::testing::Test {
         ASSERT_EQ(c.status, 200) << c.body;
         auto closed = s->post("/api/collections", Value(Object{{"name", "closed"}, {"type", "auth"}}), su);
         ASSERT_EQ(closed.status, 200) << closed.body;
+        // MFA on: OAuth2 is a first factor like password.
+        auto mfa = s->post("/api/collections",
+                           Value(Object{{"name", "mfausers"},
+                                        {"type", "auth"},
+                                        {"createRule", ""},
+                                        {"mfa", Value(Object{{"enabled", true}})},
+                                        {"oauth2", Value(Object{{"enabled", true}, {"providers", Value(Array{provider("oidc3")})}})}}),
+                           su);
+        ASSERT_EQ(mfa.status, 200) << mfa.body;
     }
     static void TearDownTestSuite() {
         delete s;
@@ -326,8 +335,8 @@ TEST_F(OAuth2Fixture, MappedTextFieldsAndCreateData) {
     u.set("preferred_username", "octonick");
     auto r = signIn("members", "oidc2", u);
     ASSERT_EQ(r.status, 200) << r.body;
-    const auto& rec = r.json()["record"];
-    EXPECT_EQ(rec["nick"].getString(), "octonick");
+    auto rec = r.json()["record"];
+    EXPECT_EQ(rec["nick"].getString(), "octonick") << r.body;
     EXPECT_EQ(rec["pic"].getString(), idp->url("/avatar.png"));
     EXPECT_EQ(rec["sub"].getString(), "m-1");
     // The username mapping is skipped when the value is taken; createData wins over mappings.
@@ -448,6 +457,25 @@ TEST_F(OAuth2Fixture, VerificationDropsEarlierLinks) {
     auto again = signIn("users", "oidc", oidcUser("attacker-b", "attacker-b@example.com", true));
     ASSERT_EQ(again.status, 200) << again.body;
     EXPECT_NE(again.json()["record"]["id"].getString(), id);
+}
+
+TEST_F(OAuth2Fixture, MfaTreatsOAuth2AsAFactor) {
+    auto c = s->post("/api/collections/mfausers/records",
+                     Value(Object{{"email", "mfa@example.com"}, {"password", kPw}, {"passwordConfirm", kPw}}));
+    ASSERT_EQ(c.status, 200) << c.body;
+    std::string id = c.json()["id"].getString();
+    ASSERT_EQ(s->patch("/api/collections/mfausers/records/" + id, Value(Object{{"verified", true}}), su).status, 200);
+    auto first = signIn("mfausers", "oidc3", oidcUser("mfa-sub", "mfa@example.com", true));
+    ASSERT_EQ(first.status, 401) << first.body;
+    std::string mfaId = first.json()["mfaId"].getString();
+    ASSERT_FALSE(mfaId.empty()) << first.body;
+    // The same method again is not a second factor; password is.
+    auto same = signIn("mfausers", "oidc3", oidcUser("mfa-sub", "mfa@example.com", true));
+    EXPECT_EQ(same.status, 401);
+    auto second = s->post("/api/collections/mfausers/auth-with-password",
+                          Value(Object{{"identity", "mfa@example.com"}, {"password", kPw}, {"mfaId", mfaId}}));
+    ASSERT_EQ(second.status, 200) << second.body;
+    EXPECT_EQ(second.json()["record"]["id"].getString(), id);
 }
 
 TEST_F(OAuth2Fixture, MetaProvidersListIsSuperuserOnly) {
