@@ -1,6 +1,6 @@
 #pragma once
-// Email-based auth flows, OTP, MFA and auth alerts (record_auth_email.cpp, record_auth_otp.cpp,
-// record_auth_mfa.cpp, settings_mail.cpp).
+// Email-based auth flows, OTP, OAuth2, MFA and auth alerts (record_auth_email.cpp,
+// record_auth_otp.cpp, record_auth_oauth2.cpp, record_auth_mfa.cpp, settings_mail.cpp).
 #include <string>
 
 #include "app/app.hpp"
@@ -23,8 +23,15 @@ bool enforceMfa(RequestEvent& e, const schema::CollectionPtr& c, const records::
 void recordAuthOrigin(RequestEvent& e, const records::RecordPtr& r, const std::string& authMethod);
 
 // The common auth response of record_auth.cpp (authRule, OnRecordAuthRequest, MFA, alerts).
+// `meta` (OAuth2 only) is added to the response when not null.
 void recordAuthResponse(RequestEvent& e, const schema::CollectionPtr& c, const records::RecordPtr& r,
-                        const std::string& method);
+                        const std::string& method, json::Value meta = json::Value());
+
+// auth-with-oauth2, /api/oauth2-redirect, /api/collections/meta/oauth2-providers
+// (record_auth_oauth2.cpp).
+void registerRecordAuthOAuth2Routes(App& app);
+// The `oauth2` section of auth-methods: {providers:[{name,displayName,logo,state,authURL,...}],enabled}.
+json::Value oauth2AuthMethods(const schema::Collection& c);
 
 // Shared helpers.
 schema::CollectionPtr authCollectionOf(RequestEvent& e);

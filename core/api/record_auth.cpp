@@ -73,7 +73,8 @@ void authMethods(RequestEvent& e) {
     bool mfa = o["mfa"]["enabled"].getBool(), otp = o["otp"]["enabled"].getBool();
     json::Value out = json::Value::object();
     out.set("password", json::Value(json::Object{{"enabled", pwEnabled}, {"identityFields", identity}}));
-    out.set("oauth2", json::Value(json::Object{{"enabled", o["oauth2"]["enabled"].getBool()}, {"providers", json::Value::array()}}));
+    json::Value oauth2 = oauth2AuthMethods(*c);
+    out.set("oauth2", oauth2);
     out.set("mfa", json::Value(json::Object{{"enabled", mfa}, {"duration", mfa ? o["mfa"]["duration"].getNumber() : 0.0}}));
     out.set("otp", json::Value(json::Object{{"enabled", otp}, {"duration", otp ? o["otp"]["duration"].getNumber() : 0.0}}));
     // Legacy keys kept by PocketBase for older SDKs.
@@ -82,7 +83,8 @@ void authMethods(RequestEvent& e) {
         if (f.getString() == "email") hasEmail = true;
         if (f.getString() == "username") hasUsername = true;
     }
-    out.set("authProviders", json::Value::array());
+    // PocketBase leaves the legacy list nil (null) while OAuth2 is disabled.
+    out.set("authProviders", oauth2["enabled"].getBool() ? oauth2["providers"] : json::Value());
     out.set("usernamePassword", pwEnabled && hasUsername);
     out.set("emailPassword", pwEnabled && hasEmail);
     e.json(200, out);
@@ -217,8 +219,9 @@ void impersonate(RequestEvent& e) {
 
 }  // namespace
 
-void recordAuthResponse(RequestEvent& e, const schema::CollectionPtr& c, const RecordPtr& r, const std::string& method) {
-    authResponse(e, c, r, method);
+void recordAuthResponse(RequestEvent& e, const schema::CollectionPtr& c, const RecordPtr& r, const std::string& method,
+                        json::Value meta) {
+    authResponse(e, c, r, method, "", std::move(meta));
 }
 
 void registerRecordAuthRoutes(App& app) {

@@ -103,6 +103,7 @@ struct Hooks {
     hook::Hook<RecordEmailChangeRequestEvent> onRecordConfirmEmailChangeRequest;
     hook::Hook<RecordCreateOTPRequestEvent> onRecordRequestOTPRequest;
     hook::Hook<RecordAuthWithOTPRequestEvent> onRecordAuthWithOTPRequest;
+    hook::Hook<RecordAuthWithOAuth2RequestEvent> onRecordAuthWithOAuth2Request;
     hook::Hook<CollectionsListRequestEvent> onCollectionsListRequest;
     hook::Hook<CollectionsImportRequestEvent> onCollectionsImportRequest;
     hook::Hook<CollectionRequestEvent> onCollectionViewRequest;

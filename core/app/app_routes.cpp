@@ -16,6 +16,7 @@ void App::registerRoutes() {
     api::registerRecordAuthRoutes(*this);
     api::registerRecordAuthEmailRoutes(*this);
     api::registerRecordAuthOtpRoutes(*this);
+    api::registerRecordAuthOAuth2Routes(*this);
     api::registerMailRoutes(*this);
     api::registerCronRoutes(*this);
     api::registerPluginRoutes(*this);

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "auth/oauth2.hpp"
 #include "hook/hook.hpp"
 #include "mail/message.hpp"
 #include "records/request_info.hpp"
@@ -210,6 +211,14 @@ struct RecordCreateOTPRequestEvent : RecordRequestEvent {
 // auth-with-otp, after the OTP was validated (`otp` is the _otps record).
 struct RecordAuthWithOTPRequestEvent : RecordRequestEvent {
     records::RecordPtr otp;
+};
+
+// After the OAuth2 code exchange; `record` is null when a new record will be created.
+struct RecordAuthWithOAuth2RequestEvent : RecordRequestEvent {
+    std::string providerName;
+    oauth2::AuthUser oauth2User;
+    json::Value createData = json::Value::object();
+    bool isNewRecord = false;
 };
 
 // Every outgoing email (fired on the mailer thread). Handlers may change `message`, or not call

@@ -241,6 +241,15 @@ void App::save(Record& r, bool validate) {
                                           " WHERE `id`=?",
                                       params);
                         }
+                        // Raising trust revokes earlier links (GHSA-pq7p-mc74-g65w): an
+                        // unverified -> verified transition deletes the record's external auths.
+                        if (!isNew && rec.collection().isAuth() && rec.verified() && !rec.original()["verified"].getBool()) {
+                            if (auto ea = findCollection("_externalAuths")) {
+                                auto rows = db_->query("SELECT * FROM `_externalAuths` WHERE `collectionRef`=? AND `recordRef`=?",
+                                                       {rec.collection().id, rec.id()});
+                                for (auto& row : rows) deleteRecord(*recordFromRow(ea, row));
+                            }
+                        }
                     } catch (const db::DbError& dbe) {
                         if (dbe.isConstraintUnique())
                             throw badRequest(isNew ? "Failed to create record." : "Failed to update record.", uniqueErrors(dbe.what()));

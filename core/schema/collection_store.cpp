@@ -93,6 +93,37 @@ static std::optional<std::string> ruleFrom(const json::Value& v) {
     throw badRequest("Invalid rule value.");
 }
 
+namespace {
+
+// clientSecret is never output, so a client that saves back what it read omits it: keep the
+// stored secret of the provider with the same name. Mapped fields naming a missing field are
+// cleared (PocketBase's unsetMissingOAuth2MappedFields); _superusers never has OAuth2.
+void normalizeOAuth2Options(Collection& c, const Collection* existing) {
+    auto& o = c.options["oauth2"];
+    if (!o.isObject()) return;
+    if (auto* ps = o.find("providers"); ps && ps->isArray()) {
+        const json::Value* old = existing ? existing->options["oauth2"].find("providers") : nullptr;
+        for (auto& p : ps->asArray()) {
+            if (!p.isObject() || !p["clientSecret"].getString().empty() || !old || !old->isArray()) continue;
+            for (auto& q : old->asArray())
+                if (q["name"].getString() == p["name"].getString() && q["clientSecret"].isString())
+                    p.set("clientSecret", q["clientSecret"]);
+        }
+    }
+    if (auto* mf = o.find("mappedFields"); mf && mf->isObject()) {
+        // PocketBase's OAuth2KnownFields: exactly these keys, in this order.
+        json::Value known = json::Value::object();
+        for (const char* k : {"id", "name", "username", "avatarURL"}) {
+            std::string v = (*mf)[k].getString();
+            known.set(k, !v.empty() && c.field(v) ? v : "");
+        }
+        *mf = std::move(known);
+    }
+    if (c.name == "_superusers") o.set("enabled", false);
+}
+
+}  // namespace
+
 Collection CollectionStore::fromJson(const json::Value& body, const Collection* existing) {
     if (!body.isObject()) throw badRequest("Failed to load the submitted data due to invalid formatting.");
     Collection c;
@@ -176,6 +207,7 @@ Collection CollectionStore::fromJson(const json::Value& body, const Collection* 
             c.options.set(k, v);
         }
     }
+    if (c.isAuth()) normalizeOAuth2Options(c, existing);
     return c;
 }
 

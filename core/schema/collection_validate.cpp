@@ -2,6 +2,7 @@
 #include <regex>
 #include <set>
 
+#include "auth/oauth2.hpp"
 #include "schema/collection_store.hpp"
 #include "util/api_error.hpp"
 #include "util/strings.hpp"
@@ -19,6 +20,59 @@ bool isWord(const std::string& s) {
 
 const std::set<std::string> kReservedFieldNames = {"null", "true", "false", "_rowid_", "collectionId",
                                                    "collectionName", "expand"};
+
+bool isUrl(const std::string& s) {
+    for (const char* scheme : {"http://", "https://"})
+        if (str::startsWith(s, scheme) && s.size() > std::string_view(scheme).size() &&
+            s.find_first_of(" \t\r\n") == std::string::npos)
+            return true;
+    return false;
+}
+
+// The `oauth2` option (PocketBase's OAuth2Config): providers are checked only when enabled.
+json::Value validateOAuth2Options(const json::Value& o) {
+    json::Value errs = json::Value::object();
+    if (!o.isObject()) {
+        errs.set("enabled", fieldError("validation_invalid_value", "Must be an object."));
+        return errs;
+    }
+    const auto& ps = o["providers"];
+    if (!ps.isNull() && !ps.isArray()) errs.set("providers", fieldError("validation_invalid_value", "Must be an array."));
+    if (!o["mappedFields"].isNull() && !o["mappedFields"].isObject())
+        errs.set("mappedFields", fieldError("validation_invalid_value", "Must be an object."));
+    if (!o["enabled"].getBool() || !ps.isArray() || errs.size() > 0) return errs;
+    json::Value perItem = json::Value::object();
+    std::set<std::string> seen;
+    const auto& items = ps.asArray();
+    for (size_t i = 0; i < items.size(); ++i) {
+        const auto& p = items[i];
+        json::Value e = json::Value::object();
+        if (!p.isObject()) {
+            e.set("name", fieldError("validation_required", "Cannot be blank."));
+            perItem.set(std::to_string(i), e);
+            continue;
+        }
+        std::string name = p["name"].getString();
+        if (name.empty()) e.set("name", fieldError("validation_required", "Cannot be blank."));
+        else if (!oauth2::findKnownProvider(name))
+            e.set("name", fieldError("validation_missing_provider", "Invalid or missing provider with name " + name + "."));
+        else if (!seen.insert(name).second)
+            e.set("name", fieldError("validation_duplicated_provider", "The provider " + name + " is already registered."));
+        if (p["clientId"].getString().empty()) e.set("clientId", fieldError("validation_required", "Cannot be blank."));
+        if (p["clientSecret"].getString().empty()) e.set("clientSecret", fieldError("validation_required", "Cannot be blank."));
+        for (const char* key : {"authURL", "tokenURL", "userInfoURL"}) {
+            const auto& v = p[key];
+            if (!v.isNull() && !v.isString()) e.set(key, fieldError("validation_is_url", "Must be a valid URL."));
+            else if (!v.getString().empty() && !isUrl(v.getString()))
+                e.set(key, fieldError("validation_is_url", "Must be a valid URL."));
+        }
+        if (!p["pkce"].isNull() && !p["pkce"].isBool()) e.set("pkce", fieldError("validation_invalid_value", "Must be a boolean."));
+        if (!p["extra"].isNull() && !p["extra"].isObject()) e.set("extra", fieldError("validation_invalid_value", "Must be an object."));
+        if (e.size() > 0) perItem.set(std::to_string(i), e);
+    }
+    if (perItem.size() > 0) errs.set("providers", perItem);
+    return errs;
+}
 
 }  // namespace
 
@@ -159,6 +213,10 @@ json::Value CollectionStore::validate(const Collection& c, const Collection* exi
         if (methods < 2)
             errs.set("mfa", json::Value(json::Object{{"enabled", fieldError("validation_mfa_not_enough_auths",
                                                                             "MFA requires at least 2 auth methods to be enabled.")}}));
+    }
+    if (c.isAuth()) {
+        json::Value oerr = validateOAuth2Options(c.options["oauth2"]);
+        if (oerr.size() > 0) errs.set("oauth2", oerr);
     }
     // indexes
     std::set<std::string> idxNames;
