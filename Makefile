@@ -60,7 +60,7 @@ ASAN_ENV := PB_TEST_SLOW=1 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 TSAN_ENV := PB_TEST_SLOW=1 \
 	TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:suppressions=$(SAN_DIR)/tsan.supp:print_suppressions=0
-TSAN_TESTS ?= ^(HookTest|Router[A-Za-z]*|CronScheduler|PluginHost|PluginHotReload|PluginFaults|ApiRealtime[A-Za-z]*)\.
+TSAN_TESTS ?= ^(HookTest|SerialExecutor|Router[A-Za-z]*|CronScheduler|PluginHost|PluginHotReload|PluginFaults|ApiRealtime[A-Za-z]*)\.
 test-asan: deps
 	cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPB_SANITIZE=address >/dev/null
 	cmake --build build-asan -j $(JOBS)
