@@ -47,12 +47,25 @@ soak: deps $(BUILD)/build.ninja
 FUZZ_SECONDS ?= 60
 fuzz:
 	FUZZ_SECONDS=$(FUZZ_SECONDS) bash scripts/fuzz.sh
-# Whole suite under ASan+UBSan (build-asan/) and the hook/router/DB/filter unit tests under TSan (build-tsan/).
+# Sanitizer runs (docs/reliability.md; not part of `make test`/CI: they take long on 2 cores).
+# test-asan: everything built with ASan+UBSan in build-asan/, the whole ctest suite. The API and
+#   plugin-host tests start build-asan's `pb serve`: the sanitizer options reach it through the
+#   environment and tests/support/test_server.cpp fails the test on any report the server writes.
+# test-tsan: TSan build in build-tsan/ (pb included), the hook bus, router, cron scheduler, plugin
+#   host/hot reload and realtime tests. PB_TEST_SLOW=1 lengthens harness waits, not assertions.
+SAN_DIR := $(CURDIR)/tests/sanitizers
+ASAN_ENV := PB_TEST_SLOW=1 \
+	ASAN_OPTIONS=detect_leaks=1 \
+	LSAN_OPTIONS=suppressions=$(SAN_DIR)/lsan.supp:print_suppressions=0 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+TSAN_ENV := PB_TEST_SLOW=1 \
+	TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:suppressions=$(SAN_DIR)/tsan.supp:print_suppressions=0
+TSAN_TESTS ?= ^(HookTest|SerialExecutor|Router[A-Za-z]*|CronScheduler|PluginHost|PluginHotReload|PluginFaults|ApiRealtime[A-Za-z]*)\.
 test-asan: deps
-	cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPB_SANITIZE=ON >/dev/null
+	cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPB_SANITIZE=address >/dev/null
 	cmake --build build-asan -j $(JOBS)
-	cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j $(JOBS) --timeout 900
+	cd build-asan && $(ASAN_ENV) ctest --output-on-failure -j $(JOBS) --timeout 1800
 test-tsan: deps
-	cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS="-fsanitize=thread" -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=thread" -DCMAKE_SHARED_LINKER_FLAGS="-fsanitize=thread" >/dev/null
-	cmake --build build-tsan -j $(JOBS) --target unit_tests
-	cd build-tsan && TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 ./tests/unit_tests --gtest_filter='Hook*:Router*:CronScheduler*'
+	cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPB_SANITIZE=thread >/dev/null
+	cmake --build build-tsan -j $(JOBS) --target unit_tests api_tests plugin_host_tests
+	cd build-tsan && $(TSAN_ENV) ctest --output-on-failure -j $(JOBS) --timeout 1800 -R '$(TSAN_TESTS)'

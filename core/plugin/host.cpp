@@ -20,6 +20,7 @@
 #include "plugin/runner.hpp"
 #include "plugin/watcher.hpp"
 #include "util/hash.hpp"
+#include "util/sole_owner.hpp"
 #include "util/time.hpp"
 
 namespace pb::plugin {
@@ -466,7 +467,7 @@ void PluginHost::reaperLoop() {
                 (void)leak;
                 continue;
             }
-            std::atomic_thread_fence(std::memory_order_acquire);
+            acquireSoleOwnership(r.gen);  // the last pin's accesses happen before close()
             close(std::move(r.gen), r.reason);
         }
         if (ready.empty()) std::this_thread::sleep_for(std::chrono::microseconds(500));

@@ -46,10 +46,24 @@ struct CoreReg {
     std::string cronExpr;
 };
 
+// The slot's active generation, swapped in one atomic step. Not std::atomic<std::shared_ptr>:
+// libstdc++ 12's load() releases its internal lock with a relaxed store, so its read of the
+// pointer is not ordered before the next store() (a data race ThreadSanitizer reports on every
+// hot reload under load). The atomic_load/atomic_store functions (a mutex pool) are correct.
+class ActiveGeneration {
+public:
+    std::shared_ptr<Generation> load() const { return std::atomic_load(&p_); }
+    void store(std::shared_ptr<Generation> g) { std::atomic_store(&p_, std::move(g)); }
+    std::shared_ptr<Generation> exchange(std::shared_ptr<Generation> g) { return std::atomic_exchange(&p_, std::move(g)); }
+
+private:
+    std::shared_ptr<Generation> p_;
+};
+
 struct Slot {
     std::string name;
     PluginHost* host = nullptr;
-    std::atomic<std::shared_ptr<Generation>> active;
+    ActiveGeneration active;
     std::map<std::string, CoreReg> installed;  // key -> core registration (guarded by opMu_)
     std::string state = "failed", error, file;
     uint64_t lastGeneration = 0;

@@ -7,6 +7,8 @@
 #include <cmath>
 #include <cstdio>
 
+#include "util/sole_owner.hpp"
+
 namespace pb::json {
 
 static const Value kNull;
@@ -63,10 +65,13 @@ size_t Value::size() const {
 }
 
 void Value::detach() {
+    // Sole owner: writes in place, after the accesses of former co-owners (other threads' copies).
     if (auto* a = std::get_if<std::shared_ptr<Array>>(&v_)) {
         if (a->use_count() > 1) *a = std::make_shared<Array>(**a);
+        else acquireSoleOwnership(*a);
     } else if (auto* o = std::get_if<std::shared_ptr<Object>>(&v_)) {
         if (o->use_count() > 1) *o = std::make_shared<Object>(**o);
+        else acquireSoleOwnership(*o);
     }
 }
 

@@ -2,7 +2,7 @@
 
 namespace pb {
 
-SerialExecutor::SerialExecutor() : thread_([this] { run(); }) {}
+SerialExecutor::SerialExecutor() : thread_([this] { run(); }), worker_(thread_.get_id()) {}
 
 SerialExecutor::~SerialExecutor() { stop(); }
 
@@ -20,18 +20,21 @@ bool SerialExecutor::post(std::function<void()> job) {
 void SerialExecutor::drain() {
     std::unique_lock lk(mu_);
     const uint64_t target = posted_;
-    if (thread_.get_id() == std::this_thread::get_id()) return;  // a job draining itself
+    if (worker_ == std::this_thread::get_id()) return;  // a job draining itself
     idleCv_.wait(lk, [&] { return done_ >= target; });
 }
 
 void SerialExecutor::stop() {
     {
         std::lock_guard lk(mu_);
-        if (stopping_ && !thread_.joinable()) return;
         stopping_ = true;
     }
     cv_.notify_all();
-    if (thread_.joinable() && thread_.get_id() != std::this_thread::get_id()) thread_.join();
+    if (worker_ == std::this_thread::get_id()) return;  // a job stopping its own executor
+    // thread_ is only touched here, under joinMu_: concurrent stop() calls (App::stop and a
+    // destructor) must not join twice or read thread_ while it is being joined.
+    std::lock_guard jl(joinMu_);
+    if (thread_.joinable()) thread_.join();
 }
 
 void SerialExecutor::run() {

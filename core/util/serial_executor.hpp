@@ -32,7 +32,9 @@ private:
     std::deque<std::function<void()>> jobs_;
     uint64_t posted_ = 0, done_ = 0;
     bool stopping_ = false;
+    std::mutex joinMu_;  // one stop() joins; concurrent ones wait for it
     std::thread thread_;
+    std::thread::id worker_;  // thread_'s id, fixed at construction (thread_ changes on join)
 };
 
 }  // namespace pb

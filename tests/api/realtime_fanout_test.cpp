@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -162,7 +163,7 @@ TEST(ApiRealtimeInProcess, CustomTopicsAndMessageHook) {
         opts.workerThreads = 4;
         pb::App app(opts);
         app.bootstrap();
-        int connects = 0;
+        std::atomic<int> connects{0};  // written on a server thread, read here
         app.hooks().onRealtimeConnectRequest.bindFunc([&](pb::RealtimeConnectRequestEvent& e) {
             ++connects;
             e.next();
@@ -179,7 +180,7 @@ TEST(ApiRealtimeInProcess, CustomTopicsAndMessageHook) {
         ASSERT_TRUE(c.open(port));
         auto f = c.next();
         ASSERT_TRUE(f);
-        EXPECT_EQ(connects, 1);
+        EXPECT_EQ(connects.load(), 1);
         Value subs = Value::array();
         for (auto* t : {"greet", "blocked", "plain", "plain?options=%7B%7D"}) subs.push(t);
         auto r = pbtest::httpRequest(port, "POST", "/api/realtime",

@@ -63,7 +63,7 @@ TEST(PluginSupervisor, SegfaultingPluginRestartsQuarantinesAndKeepsWrites) {
     PluginDir dir;
     dir.install(fixture("fx_crash"), "crash");
     dir.install(fixture("fx_good"), "good");
-    pbtest::TestServer s({"--plugins", dir.str(), "--supervise"});
+    pbtest::TestServer s({"--plugins", dir.str(), "--supervise"}, "", /*crashesExpected=*/true);
     int child = childOf(supervisorOf(s));
     ASSERT_GT(child, 0);
     createCollection(s, "acked", {"title"});
@@ -118,7 +118,7 @@ TEST(PluginSupervisor, SegfaultingPluginRestartsQuarantinesAndKeepsWrites) {
 }
 
 TEST(PluginSupervisor, CrashOutsidePluginsRestartsWithBackoffAndSigtermEndsBoth) {
-    pbtest::TestServer s({"--supervise"});
+    pbtest::TestServer s({"--supervise"}, "", /*crashesExpected=*/true);
     createCollection(s, "acked", {"title"});
     ASSERT_EQ(s.post("/api/collections/acked/records", Value(Object{{"title", "a"}})).status, 200);
     for (int round = 0; round < 2; ++round) {  // the second one is a quick repeat: backoff

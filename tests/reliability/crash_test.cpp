@@ -50,9 +50,19 @@ struct Server {
     std::string dir;
     int port = 0;
     pid_t pid = -1;
+    std::string sanDir = makeSanDir();  // sanitizer reports of the server (sanitizer builds)
+
+    static std::string makeSanDir() {
+        char tmpl[] = "/tmp/pbcrash_san_XXXXXX";
+        return ::mkdtemp(tmpl);
+    }
 
     void start() {
         port = pbtest::freePort();
+        std::vector<std::string> envStrings = pbtest::serverEnvironment(sanDir);
+        std::vector<char*> envp;
+        for (auto& e : envStrings) envp.push_back(e.data());
+        envp.push_back(nullptr);
         pid = ::fork();
         if (pid == 0) {
             std::string bin = pbtest::pbBinary();
@@ -64,10 +74,10 @@ struct Server {
             int devnull = ::open("/dev/null", O_WRONLY);
             ::dup2(devnull, 1);
             if (!std::getenv("PB_TEST_VERBOSE")) ::dup2(devnull, 2);
-            ::execv(bin.c_str(), argv.data());
+            ::execve(bin.c_str(), argv.data(), envp.data());
             ::_exit(127);
         }
-        auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+        auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20 * pbtest::slowFactor());
         while (std::chrono::steady_clock::now() < deadline) {
             try {
                 if (httpRequest(port, "GET", "/api/health").status == 200) return;
@@ -82,20 +92,26 @@ struct Server {
         ::kill(pid, SIGKILL);
         ::waitpid(pid, nullptr, 0);
         pid = -1;
+        pbtest::failOnSanitizerReports(sanDir);
     }
     void stop() {
         if (pid <= 0) return;
         ::kill(pid, SIGTERM);
-        for (int i = 0; i < 200; ++i) {
+        for (int i = 0; i < 200 * pbtest::slowFactor(); ++i) {
             if (::waitpid(pid, nullptr, WNOHANG) == pid) {
                 pid = -1;
+                pbtest::failOnSanitizerReports(sanDir);
                 return;
             }
             std::this_thread::sleep_for(std::chrono::milliseconds(25));
         }
         kill9();
     }
-    ~Server() { kill9(); }
+    ~Server() {
+        kill9();
+        std::error_code ec;
+        fs::remove_all(sanDir, ec);
+    }
 };
 
 // What the client knows about one record.

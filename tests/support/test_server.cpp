@@ -8,11 +8,18 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <gtest/gtest.h>
+
 #include <chrono>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <stdexcept>
 #include <thread>
+
+extern char** environ;
 
 namespace pbtest {
 
@@ -21,6 +28,52 @@ namespace fs = std::filesystem;
 std::string pbBinary() {
     if (const char* b = std::getenv("PB_BIN")) return b;
     return PB_BINARY;
+}
+
+int slowFactor() {
+    const char* s = std::getenv("PB_TEST_SLOW");
+    return s && *s && std::strcmp(s, "0") != 0 ? 4 : 1;
+}
+
+// The server's environment: ours, with every sanitizer's log_path pointed into sanDir, so a
+// report in the server (or in a process it forks: <log_path>.<pid>) is found by the harness
+// and fails the test instead of scrolling by on a stderr nobody reads. Harmless for a binary
+// built without sanitizers.
+std::vector<std::string> serverEnvironment(const std::string& sanDir, bool crashesExpected) {
+    std::vector<std::string> env;
+    std::map<std::string, std::string> san = {{"ASAN_OPTIONS", ""}, {"UBSAN_OPTIONS", ""}, {"TSAN_OPTIONS", ""}};
+    for (char** e = environ; e && *e; ++e) {
+        std::string kv = *e;
+        auto eq = kv.find('=');
+        auto it = eq == std::string::npos ? san.end() : san.find(kv.substr(0, eq));
+        if (it != san.end()) it->second = kv.substr(eq + 1);
+        else env.push_back(kv);
+    }
+    for (auto& [name, value] : san) {
+        std::string v = value;
+        if (!v.empty()) v += ":";
+        v += "log_path=" + sanDir + "/report";
+        // Deliberate crashes (plugin SIGSEGV/SIGABRT tests) go to the server's own crash handling
+        // as in production; a sanitizer report of them would be noise.
+        if (crashesExpected) v += ":handle_segv=0:handle_sigbus=0:handle_sigill=0:handle_sigfpe=0:handle_abort=0";
+        env.push_back(name + "=" + v);
+    }
+    return env;
+}
+
+void failOnSanitizerReports(const std::string& sanDir) {
+    std::error_code ec;
+    if (sanDir.empty() || !fs::is_directory(sanDir, ec)) return;
+    for (auto& de : fs::directory_iterator(sanDir, ec)) {
+        std::ifstream in(de.path());
+        std::stringstream ss;
+        ss << in.rdbuf();
+        std::string report = ss.str();
+        fs::remove(de.path(), ec);
+        if (report.empty()) continue;
+        ADD_FAILURE() << "sanitizer report from a pb server process (" << de.path().filename().string() << "):\n"
+                      << report;
+    }
 }
 
 int freePort() {
@@ -116,9 +169,15 @@ HttpResponse httpRequest(int port, const std::string& method, const std::string&
     return res;
 }
 
-TestServer::TestServer(std::vector<std::string> extraArgs, std::string stderrPath) {
+TestServer::TestServer(std::vector<std::string> extraArgs, std::string stderrPath, bool crashesExpected) {
     char tmpl[] = "/tmp/pbtest_XXXXXX";
     dir_ = ::mkdtemp(tmpl);
+    char sanTmpl[] = "/tmp/pbtest_san_XXXXXX";
+    sanDir_ = ::mkdtemp(sanTmpl);
+    std::vector<std::string> envStrings = serverEnvironment(sanDir_, crashesExpected);
+    std::vector<char*> envp;
+    for (auto& e : envStrings) envp.push_back(e.data());
+    envp.push_back(nullptr);
     port_ = freePort();
     std::string bin = pbBinary();
     std::string cmd = bin + " superuser upsert admin@example.com 'Passw0rd!123' --dir " + dir_ + " > /dev/null";
@@ -137,10 +196,10 @@ TestServer::TestServer(std::vector<std::string> extraArgs, std::string stderrPat
             int errFd = ::open(stderrPath.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
             if (errFd >= 0) ::dup2(errFd, 2);
         }
-        ::execv(bin.c_str(), argv.data());
+        ::execve(bin.c_str(), argv.data(), envp.data());
         ::_exit(127);
     }
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15 * slowFactor());
     while (std::chrono::steady_clock::now() < deadline) {
         try {
             if (httpRequest(port_, "GET", "/api/health").status == 200) return;
@@ -156,15 +215,18 @@ TestServer::~TestServer() {
     stop();
     std::error_code ec;
     fs::remove_all(dir_, ec);
+    fs::remove_all(sanDir_, ec);
 }
 
 void TestServer::stop() {
     if (pid_ <= 0) return;
     ::kill(pid_, SIGTERM);
-    for (int i = 0; i < 100; ++i) {
+    // A sanitized server runs its leak check at exit: give it time before SIGKILL loses it.
+    for (int i = 0; i < 100 * slowFactor(); ++i) {
         int st = 0;
         if (::waitpid(pid_, &st, WNOHANG) == pid_) {
             pid_ = -1;
+            failOnSanitizerReports(sanDir_);
             return;
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -172,6 +234,7 @@ void TestServer::stop() {
     ::kill(pid_, SIGKILL);
     ::waitpid(pid_, nullptr, 0);
     pid_ = -1;
+    failOnSanitizerReports(sanDir_);
 }
 
 HttpResponse TestServer::request(const std::string& method, const std::string& path, const std::string& body,

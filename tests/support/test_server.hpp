@@ -23,7 +23,10 @@ class TestServer {
 public:
     // extraArgs are appended to `pb serve`. A non-empty stderrPath captures the server's stderr
     // into that file (truncated first).
-    explicit TestServer(std::vector<std::string> extraArgs = {}, std::string stderrPath = "");
+    // crashesExpected: the test makes the server die of SIGSEGV/SIGABRT on purpose; sanitizers
+    // then leave those signals to the server's own handlers (no report, production behaviour).
+    explicit TestServer(std::vector<std::string> extraArgs = {}, std::string stderrPath = "",
+                        bool crashesExpected = false);
     ~TestServer();
     TestServer(const TestServer&) = delete;
     TestServer& operator=(const TestServer&) = delete;
@@ -43,10 +46,13 @@ public:
     // Creates a user in `users` and returns its auth token.
     std::string createUser(const std::string& email, const std::string& password, std::string* idOut = nullptr);
 
+    // SIGTERM (SIGKILL after a grace period), then fails the running test if a sanitizer wrote a
+    // report in the server (or in a process it forked).
     void stop();
 
 private:
     std::string dir_;
+    std::string sanDir_;  // sanitizer log_path directory of this server (see test_server.cpp)
     int port_ = 0;
     int pid_ = -1;
     std::string suToken_;
@@ -54,5 +60,14 @@ private:
 
 std::string pbBinary();
 int freePort();
+// 1 normally; larger with PB_TEST_SLOW=1 (sanitizer runs): scales start-up/shutdown waits and the
+// timeouts of timing-sensitive tests, never their assertions about behaviour.
+int slowFactor();
+
+// Sanitizer reports of child `pb` processes (see test_server.cpp): the environment to exec a
+// server with, which points every sanitizer's log_path into sanDir; and the check that fails the
+// running test with the content of any report found there (the files are removed).
+std::vector<std::string> serverEnvironment(const std::string& sanDir, bool crashesExpected = false);
+void failOnSanitizerReports(const std::string& sanDir);
 
 }  // namespace pbtest
