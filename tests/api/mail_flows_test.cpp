@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <mutex>
 #include <thread>
 
@@ -304,3 +305,39 @@ TEST(MailSmtp, MailDeliveredToLocalSmtpSink) {
 }
 
 }  // namespace
+
+// An SMTP server that refuses connections, or accepts and never answers, must not hang requests
+// or hurt the server: the (synchronous) test email fails with a 400 envelope, bounded by the SMTP
+// timeouts (15 s without a greeting); mail sent by auth flows answers at once (delivery runs on
+// the mailer thread and fails there); the server keeps serving.
+TEST(MailSmtp, RefusingOrHangingSmtpDoesNotHangRequests) {
+    int silent = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(::bind(silent, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+    ASSERT_EQ(::listen(silent, 16), 0);  // accepts (kernel backlog) but never greets
+    socklen_t len = sizeof a;
+    ::getsockname(silent, reinterpret_cast<sockaddr*>(&a), &len);
+    const int hangingPort = ntohs(a.sin_port);
+    const int refusingPort = pbtest::freePort();  // nothing listens there
+
+    TestServer srv;
+    std::string su = srv.superuserToken();
+    srv.createUser("smtpfail@example.com", "Passw0rd!123");
+    for (int port : {refusingPort, hangingPort}) {
+        auto p = srv.patch("/api/settings",
+                           Value(Object{{"smtp", Value(Object{{"enabled", true}, {"host", "127.0.0.1"}, {"port", port}, {"tls", false}})}}),
+                           su);
+        ASSERT_EQ(p.status, 200) << p.body;
+        auto t0 = std::chrono::steady_clock::now();
+        EXPECT_EQ(srv.post("/api/collections/users/request-verification", Value(Object{{"email", "smtpfail@example.com"}})).status, 204);
+        EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(3)) << "port " << port;
+        auto t = srv.post("/api/settings/test/email", Value(Object{{"email", "x@example.com"}, {"template", "verification"}}), su);
+        EXPECT_EQ(t.status, 400) << t.body;
+        EXPECT_EQ(t.json()["status"].getNumber(), 400);
+        EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(25)) << "port " << port;
+        EXPECT_EQ(srv.get("/api/health").status, 200);
+    }
+    ::close(silent);
+}
