@@ -414,7 +414,8 @@ void Backups::runAutoBackup() {
     } catch (const std::exception& ex) {
         app_.logError("[Backup cron] Failed to create backup " + name + ": " + ex.what());
     }
-    const auto& maxKeepV = app_.settings().section("backups")["cronMaxKeep"];
+    const json::Value backupsSettings = app_.settings().section("backups");  // a copy: keep it alive
+    const auto& maxKeepV = backupsSettings["cronMaxKeep"];
     const int64_t maxKeep = maxKeepV.isNumber() ? static_cast<int64_t>(maxKeepV.asNumber()) : 0;
     if (maxKeep <= 0) return;  // no explicit limit
     auto files = list(kAutoPrefix);
