@@ -164,18 +164,8 @@ TEST_F(Attacks, ForgedTokensAreIgnored) {
 // Sends a request with a `headerBytes` X-Big header and a `bodyBytes` body using short socket
 // timeouts; returns the response status, or 0 when the server did not answer in time.
 int rawOversized(int port, size_t headerBytes, size_t bodyBytes) {
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    timeval tv{3, 0};
-    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    a.sin_port = htons(static_cast<uint16_t>(port));
-    if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
-        ::close(fd);
-        return -1;
-    }
+    int fd = pbtest::connectLoopback(port, 3);
+    if (fd < 0) return -1;
     std::string head = "POST /api/collections/notes/records HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
                        "Content-Type: application/json\r\nX-Big: " + std::string(headerBytes, 'a') +
                        "\r\nContent-Length: " + std::to_string(bodyBytes) + "\r\n\r\n";

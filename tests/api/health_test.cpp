@@ -1,6 +1,4 @@
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -47,17 +45,8 @@ namespace {
 // Sends raw bytes and reads until the server closes (or 3 s pass); returns what was read and
 // whether EOF came from the server.
 std::pair<std::string, bool> rawExchange(int port, const std::string& bytes) {
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    timeval tv{3, 0};
-    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    a.sin_port = htons(static_cast<uint16_t>(port));
-    if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
-        ::close(fd);
-        return {"", false};
-    }
+    int fd = pbtest::connectLoopback(port, 3);
+    if (fd < 0) return {"", false};
     ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
     std::string got;
     char buf[4096];

@@ -95,19 +95,27 @@ pb::json::Value HttpResponse::json() const {
     return v ? *v : pb::json::Value();
 }
 
-HttpResponse httpRequest(int port, const std::string& method, const std::string& path, const std::string& body,
-                         const std::map<std::string, std::string>& headers) {
+int connectLoopback(int port, int timeoutSec) {
     int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    timeval tv{30, 0};
+    if (fd < 0) return -1;
+    timeval tv{timeoutSec, 0};
     ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
     sockaddr_in a{};
     a.sin_family = AF_INET;
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     a.sin_port = htons(static_cast<uint16_t>(port));
     if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
         ::close(fd);
-        throw std::runtime_error("connect failed");
+        return -1;
     }
+    return fd;
+}
+
+HttpResponse httpRequest(int port, const std::string& method, const std::string& path, const std::string& body,
+                         const std::map<std::string, std::string>& headers) {
+    int fd = connectLoopback(port, 30);
+    if (fd < 0) throw std::runtime_error("connect failed");
     std::string req = method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n";
     bool hasCt = false;
     for (auto& [k, v] : headers) {
