@@ -9,6 +9,7 @@ cd "$(dirname "$0")/.."
 FUZZ_SECONDS=${FUZZ_SECONDS:-60}
 TARGETS=${FUZZ_TARGETS:-"fuzz_filter fuzz_json fuzz_multipart fuzz_query fuzz_jwt fuzz_cron"}
 OUT=build-fuzz
+BIN="$OUT/tests/fuzz"   # where tests/fuzz/CMakeLists.txt puts the libFuzzer binaries
 
 if ! command -v clang++-14 >/dev/null || ! ls /usr/lib/llvm-14/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a >/dev/null 2>&1; then
   echo "fuzz: installing clang-14 and libclang-rt-14-dev"
@@ -35,7 +36,7 @@ for t in $TARGETS; do
   cp -n tests/fuzz/corpus/$t/* "$OUT/corpus/$t/" 2>/dev/null || true
   log="$OUT/logs/$t.log"
   echo "fuzz: $t for ${FUZZ_SECONDS}s"
-  if ! "$OUT/$t" -max_total_time="$FUZZ_SECONDS" -max_len=4096 -timeout=10 -rss_limit_mb=2048 \
+  if ! "$BIN/$t" -max_total_time="$FUZZ_SECONDS" -max_len=4096 -timeout=10 -rss_limit_mb=2048 \
        -print_final_stats=1 -artifact_prefix="$OUT/artifacts/$t/" "$OUT/corpus/$t" >"$log" 2>&1; then
     echo "fuzz: $t FAILED, see $log and $OUT/artifacts/$t/"
     status=1

@@ -54,10 +54,14 @@ bool healthy(pbtest::TestServer& s) {
 double waitBack(pbtest::TestServer& s, Clock::time_point since, int oldChild) {
     int sup = supervisorOf(s);
     bool ok = waitFor([&] { return childOf(sup) != 0 && childOf(sup) != oldChild && healthy(s); },
-                      std::chrono::milliseconds(10000));
+                      std::chrono::milliseconds(10000 * pbtest::slowFactor()));
     EXPECT_TRUE(ok) << "server not back";
     return std::chrono::duration<double, std::milli>(Clock::now() - since).count();
 }
+
+// The bound: back within 3 s. Sanitizer runs (PB_TEST_SLOW) start the server several
+// times slower, so there it is scaled; `make test` asserts the real 3 s.
+double restartBoundMs() { return 3000.0 * pbtest::slowFactor(); }
 
 TEST(PluginSupervisor, SegfaultingPluginRestartsQuarantinesAndKeepsWrites) {
     PluginDir dir;
@@ -79,7 +83,7 @@ TEST(PluginSupervisor, SegfaultingPluginRestartsQuarantinesAndKeepsWrites) {
     auto crash = s.get("/api/crash/segv");
     EXPECT_EQ(crash.status, 0) << "the connection dies with the server: " << crash.body;
     double backMs = waitBack(s, t0, child);
-    EXPECT_LT(backMs, 3000) << "restarted within 3 s";
+    EXPECT_LT(backMs, restartBoundMs()) << "restarted within 3 s";
     std::cerr << "[ supervise ] server back after " << backMs << " ms\n";
 
     // Acknowledged writes survived.
@@ -111,7 +115,7 @@ TEST(PluginSupervisor, SegfaultingPluginRestartsQuarantinesAndKeepsWrites) {
     child = childOf(supervisorOf(s));
     t0 = Clock::now();
     EXPECT_EQ(s.get("/api/crash/abort").status, 0);
-    EXPECT_LT(waitBack(s, t0, child), 3000);
+    EXPECT_LT(waitBack(s, t0, child), restartBoundMs());
     EXPECT_EQ(pluginInfo(s, "crash")["state"].getString(), "quarantined");
     EXPECT_NE(pluginInfo(s, "crash")["error"].getString().find("SIGABRT"), std::string::npos);
     EXPECT_EQ(s.get("/api/collections/acked/records").json()["totalItems"].getNumber(), 21);
@@ -127,7 +131,7 @@ TEST(PluginSupervisor, CrashOutsidePluginsRestartsWithBackoffAndSigtermEndsBoth)
         auto t0 = Clock::now();
         ::kill(child, round == 0 ? SIGKILL : SIGSEGV);
         double back = waitBack(s, t0, child);
-        EXPECT_LT(back, 3000) << "round " << round;
+        EXPECT_LT(back, restartBoundMs()) << "round " << round;
         EXPECT_EQ(s.get("/api/collections/acked/records").json()["totalItems"].getNumber(), 1);
     }
     int child = childOf(supervisorOf(s));
