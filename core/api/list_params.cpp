@@ -18,7 +18,7 @@ int intQuery(RequestEvent& e, const char* key, int def) {
         if (pos != v->size()) throw std::invalid_argument("trailing text");
         return static_cast<int>(std::clamp<long>(n, -1000000, 1000000));
     } catch (...) {
-        throw badRequest("Invalid " + std::string(key) + " parameter.");
+        throw badRequest();  // PocketBase's generic 400 for an unparsable page/perPage
     }
 }
 

@@ -97,7 +97,7 @@ hook::Handler<RequestEvent> requireAuth(std::vector<std::string> collections) {
 hook::Handler<RequestEvent> requireSuperuserAuth() {
     return {"pbRequireSuperuserAuth", 0,
             [](RequestEvent& e) {
-                if (!e.auth) throw unauthorized("The request requires superuser authorization token.");
+                if (!e.auth) throw unauthorized("The request requires valid record authorization token.");
                 if (!e.auth->isSuperuser()) throw forbidden("The authorized record is not allowed to perform this action.");
                 e.next();
             },
@@ -109,7 +109,7 @@ hook::Handler<RequestEvent> requireSuperuserOrOwnerAuth(std::string ownerParam) 
             [ownerParam](RequestEvent& e) {
                 if (!e.auth) throw unauthorized("The request requires superuser or record authorization token.");
                 if (!e.auth->isSuperuser() && e.auth->id() != e.pathValue(ownerParam))
-                    throw forbidden("The authorized record is not allowed to perform this action.");
+                    throw forbidden("You are not allowed to perform this request.");
                 e.next();
             },
             {}};

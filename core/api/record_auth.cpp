@@ -15,13 +15,6 @@ using records::RecordPtr;
 
 namespace {
 
-schema::CollectionPtr authCollection(RequestEvent& e) {
-    auto c = e.app.findCollection(e.pathValue("collection"));
-    if (!c) throw notFound("Missing collection context.");
-    if (!c->isAuth()) throw badRequest("The collection is not an auth collection.");
-    return c;
-}
-
 bool passesAuthRule(App& app, RequestEvent& e, const schema::Collection& c, const records::Record& r) {
     auto rule = c.authRule();
     if (!rule) return false;
@@ -65,7 +58,7 @@ void authResponse(RequestEvent& e, const schema::CollectionPtr& c, const RecordP
 }
 
 void authMethods(RequestEvent& e) {
-    auto c = authCollection(e);
+    auto c = authCollectionOf(e);
     const auto& o = c->options;
     bool pwEnabled = o["passwordAuth"]["enabled"].getBool();
     json::Value identity = o["passwordAuth"]["identityFields"];
@@ -103,7 +96,7 @@ RecordPtr findByIdentity(App& app, const schema::CollectionPtr& c, const std::st
 
 void authWithPassword(RequestEvent& e) {
     App& app = e.app;
-    auto c = authCollection(e);
+    auto c = authCollectionOf(e);
     if (!c->options["passwordAuth"]["enabled"].getBool()) throw forbidden("The collection is not configured to allow password authentication.");
     const auto& body = e.body();
     std::string identity = body["identity"].getString();
@@ -163,7 +156,7 @@ void authWithPassword(RequestEvent& e) {
 
 void authRefresh(RequestEvent& e) {
     App& app = e.app;
-    auto c = authCollection(e);
+    auto c = authCollectionOf(e);
     if (!e.auth) throw unauthorized("The request requires valid record authorization token.");
     if (e.auth->collection().id != c->id) throw forbidden("The request requires valid record authorization token.");
     auto record = app.findRecordById(c, e.auth->id());
@@ -186,7 +179,7 @@ void authRefresh(RequestEvent& e) {
 
 void impersonate(RequestEvent& e) {
     App& app = e.app;
-    auto c = authCollection(e);
+    auto c = authCollectionOf(e);
     auto record = app.findRecordById(c, e.pathValue("id"));
     if (!record) throw notFound();
     const auto& body = e.body();

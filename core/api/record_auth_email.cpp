@@ -1,6 +1,7 @@
 // Email flows of auth collections: request/confirm verification, password reset, email change.
 // Request endpoints answer 204 whether or not the email exists; mails are queued on the mailer
 // thread; resends are throttled to one per 2 minutes per record (in memory).
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -174,13 +175,16 @@ void confirmPasswordReset(RequestEvent& e, Throttle& throttle) {
     ValidationErrors errs;
     json::Value claims;
     auto r = checkToken(app, c, body["token"].getString(), "passwordReset", "email", errs, claims);
-    if (auto* f = c->field("password")) {
-        if (auto err = records::validatePlainPassword(*f, password)) {
-            errs.add("password", (*err)["code"].getString(), (*err)["message"].getString());
-        } else if (password.size() > 255) {
-            errs.add("password", "validation_length_out_of_range", "The length must be between 1 and 255.");
-        }
-    }
+    // The form checks only presence and a length in [field min or 1, 255] (as PocketBase); the
+    // password field's own rules (max 71 bytes, pattern) run when the record is saved.
+    const auto* passField = c->field("password");
+    const int minLen = std::max(1, passField ? static_cast<int>(passField->opts["min"].getNumber()) : 1);
+    const size_t runes = str::runeCount(password);
+    if (password.empty()) errs.add("password", "validation_required", "Cannot be blank.");
+    else if (runes < static_cast<size_t>(minLen) || runes > 255)
+        errs.add("password", fieldError("validation_length_out_of_range",
+                                        "The length must be between " + std::to_string(minLen) + " and 255.",
+                                        json::Value(json::Object{{"min", minLen}, {"max", 255}})));
     if (confirm.empty()) errs.add("passwordConfirm", "validation_required", "Cannot be blank.");
     else if (confirm != password) errs.add("passwordConfirm", "validation_values_mismatch", "Values don't match.");
     errs.throwIfAny(kValidationMsg);
@@ -190,6 +194,9 @@ void confirmPasswordReset(RequestEvent& e, Throttle& throttle) {
     ev.collection = c;
     ev.record = r;
     app.hooks().onRecordConfirmPasswordResetRequest.trigger(ev, [&](RecordRequestEvent& x) {
+        if (passField)
+            if (auto err = records::validatePlainPassword(*passField, password))
+                throw badRequest("Failed to set new password.", json::Value(json::Object{{"password", *err}}));
         x.record->setPassword(password);  // rotates tokenKey: old auth and reset tokens die
         if (!x.record->verified() && x.record->email() == claims["email"].getString()) x.record->set("verified", true);
         try {

@@ -12,8 +12,8 @@ using records::RecordPtr;
 
 schema::CollectionPtr authCollectionOf(RequestEvent& e) {
     auto c = e.app.findCollection(e.pathValue("collection"));
-    if (!c) throw notFound("Missing collection context.");
-    if (!c->isAuth()) throw badRequest("The collection is not an auth collection.");
+    // PocketBase answers a missing and a non-auth collection alike.
+    if (!c || !c->isAuth()) throw notFound("Missing or invalid auth collection context.");
     return c;
 }
 

@@ -119,7 +119,7 @@ void viewRecord(RequestEvent& e) {
 void createRecord(RequestEvent& e) {
     App& app = e.app;
     auto c = app.mustCollection(e.pathValue("collection"));
-    if (c->isView()) throw badRequest("Failed to create record.");
+    if (c->isView()) throw badRequest("Unsupported collection type.");
     requireRule(e, c->createRule);
     const json::Value& body = e.body();
     auto r = std::make_shared<records::Record>(c);
@@ -169,7 +169,7 @@ void createRecord(RequestEvent& e) {
 void updateRecord(RequestEvent& e) {
     App& app = e.app;
     auto c = app.mustCollection(e.pathValue("collection"));
-    if (c->isView()) throw badRequest("Failed to update record.");
+    if (c->isView()) throw badRequest("Unsupported collection type.");
     requireRule(e, c->updateRule);
     const std::string id = e.pathValue("id");
     auto existing = app.findRecordById(c, id);
@@ -197,7 +197,7 @@ void updateRecord(RequestEvent& e) {
 void deleteRecord(RequestEvent& e) {
     App& app = e.app;
     auto c = app.mustCollection(e.pathValue("collection"));
-    if (c->isView()) throw badRequest("Failed to delete record.");
+    if (c->isView()) throw badRequest("Unsupported collection type.");
     auto info = e.requestInfo();
     auto r = loadWithRule(app, e, c, e.pathValue("id"), c->deleteRule, info);
     RecordRequestEvent ev;

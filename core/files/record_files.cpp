@@ -105,17 +105,21 @@ FilePlan applyFileFields(Record& r, const json::Value& body, const std::vector<R
                 unique.push_back(it);
         if (!f.isMultiple() && unique.size() > 1) unique.erase(unique.begin(), unique.end() - 1);
         json::Value fieldErr;
-        for (auto& it : unique) {
-            if (it.upload >= 0) continue;
-            if (std::find(original.begin(), original.end(), it.name) == original.end()) {
-                fieldErr = fieldError("validation_invalid_file", "Invalid new files: " + it.name + ".");
-                break;
-            }
+        // Plain names that are not already files of the record (PocketBase lists them all; the
+        // message prints the list as Go does, "[a b]").
+        std::vector<std::string> invalid;
+        for (auto& it : unique)
+            if (it.upload < 0 && std::find(original.begin(), original.end(), it.name) == original.end())
+                invalid.push_back(it.name.substr(0, 250));
+        if (!invalid.empty()) {
+            json::Array names(invalid.begin(), invalid.end());
+            fieldErr = fieldError("validation_invalid_file", "Invalid new files: [" + str::join(invalid, " ") + "].",
+                                  json::Value(json::Object{{"invalidFiles", json::Value(std::move(names))}}));
         }
         const int maxSelect = std::max(1, f.maxSelect());
         if (fieldErr.isNull() && f.isMultiple() && static_cast<int>(unique.size()) > maxSelect)
-            fieldErr = fieldError("validation_too_many_files",
-                                  "The maximum allowed files is " + std::to_string(maxSelect) + ".");
+            fieldErr = fieldError("validation_too_many_files", "The maximum allowed files is " + std::to_string(maxSelect) + ".",
+                                  json::Value(json::Object{{"maxSelect", maxSelect}}));
         double maxSize = f.opts["maxSize"].getNumber();
         if (maxSize <= 0) maxSize = kDefaultMaxFileSize;
         const auto& allowed = f.opts["mimeTypes"];
@@ -123,9 +127,10 @@ FilePlan applyFileFields(Record& r, const json::Value& body, const std::vector<R
             if (!fieldErr.isNull() || it.upload < 0) continue;
             const auto& up = candidates[static_cast<size_t>(it.upload)];
             if (static_cast<double>(up.data.size()) > maxSize) {
-                fieldErr = fieldError("validation_file_size_limit", "Failed to upload \"" + up.name +
-                                                                        "\" - the maximum allowed file size is " +
-                                                                        humanSize(maxSize) + " bytes.");
+                fieldErr = fieldError("validation_file_size_limit",
+                                      "Failed to upload \"" + up.name + "\" - the maximum allowed file size is " +
+                                          humanSize(maxSize) + " bytes.",
+                                      json::Value(json::Object{{"file", up.name}, {"maxSize", maxSize}}));
                 break;
             }
             if (allowed.isArray() && allowed.size() > 0) {

@@ -49,16 +49,21 @@ ApiError unauthorized(std::string msg) { return ApiError(401, std::move(msg)); }
 ApiError tooManyRequests(std::string msg) { return ApiError(429, std::move(msg)); }
 ApiError internalError(std::string msg) { return ApiError(500, std::move(msg)); }
 
-json::Value fieldError(std::string code, std::string message) {
+json::Value fieldError(std::string code, std::string message, json::Value params) {
     json::Value v = json::Value::object();
     v.set("code", std::move(code));
     v.set("message", std::move(message));
+    if (params.isObject() && params.size() > 0) v.set("params", std::move(params));
     return v;
 }
 
 void ValidationErrors::add(const std::string& field, std::string code, std::string message) {
+    add(field, fieldError(std::move(code), std::move(message)));
+}
+
+void ValidationErrors::add(const std::string& field, json::Value error) {
     if (errors_.has(field)) return;  // first error per field wins
-    errors_.set(field, fieldError(std::move(code), std::move(message)));
+    errors_.set(field, std::move(error));
 }
 
 void ValidationErrors::addNested(const std::string& field, json::Value nested) {

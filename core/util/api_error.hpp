@@ -38,13 +38,15 @@ ApiError unauthorized(std::string msg = "");
 ApiError tooManyRequests(std::string msg = "");
 ApiError internalError(std::string msg = "");
 
-// A single field validation error {code, message}.
-json::Value fieldError(std::string code, std::string message);
+// A single field validation error {code, message[, params]}: as PocketBase, `params` carries the
+// values the message was built from (e.g. {"min":3}) and is left out when there are none.
+json::Value fieldError(std::string code, std::string message, json::Value params = json::Value());
 
 // Validation failure: collected field errors (possibly nested objects).
 class ValidationErrors {
 public:
     void add(const std::string& field, std::string code, std::string message);
+    void add(const std::string& field, json::Value error);  // a ready fieldError(...)
     void addNested(const std::string& field, json::Value nested);
     bool empty() const { return errors_.size() == 0; }
     const json::Value& data() const { return errors_; }

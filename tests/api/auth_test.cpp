@@ -103,6 +103,14 @@ TEST_F(AuthFixture, AuthMethods) {
     EXPECT_EQ(j["password"]["identityFields"].asArray().at(0).getString(), "email");
     EXPECT_FALSE(j["mfa"]["enabled"].getBool());
     EXPECT_EQ(s->get("/api/collections/nope/auth-methods").status, 404);
+    // A base collection is no auth context either: the same 404 as PocketBase's findAuthCollection.
+    s->request("POST", "/api/collections", R"({"name":"plainbase","type":"base"})", {{"Authorization", s->superuserToken()}});
+    for (const char* path : {"/auth-methods", "/auth-with-password", "/request-otp", "/request-password-reset"}) {
+        auto nonAuth = std::string(path) == "/auth-methods" ? s->get(std::string("/api/collections/plainbase") + path)
+                                                             : s->post(std::string("/api/collections/plainbase") + path, Value(Object{}));
+        EXPECT_EQ(nonAuth.status, 404) << path << " " << nonAuth.body;
+        EXPECT_EQ(nonAuth.json()["message"].getString(), "Missing or invalid auth collection context.") << path;
+    }
 }
 
 TEST_F(AuthFixture, EmailVisibility) {

@@ -112,6 +112,22 @@ TEST_F(MailFixture, MailPasswordResetRevokesTokens) {
                             Value(Object{{"token", token}, {"password", "NewPassw0rd!"}, {"passwordConfirm", "other"}}));
     EXPECT_EQ(mismatch.status, 400);
     EXPECT_EQ(mismatch.json()["data"]["passwordConfirm"]["code"].getString(), "validation_values_mismatch");
+    // The form checks the length against the field's min (8 for users) and 255, as PocketBase.
+    auto shortPw = s->post("/api/collections/users/confirm-password-reset",
+                           Value(Object{{"token", token}, {"password", "short"}, {"passwordConfirm", "short"}}));
+    EXPECT_EQ(shortPw.status, 400);
+    EXPECT_EQ(shortPw.json()["message"].getString(), "An error occurred while validating the submitted data.");
+    auto shortErr = shortPw.json()["data"]["password"];
+    EXPECT_EQ(shortErr["code"].getString(), "validation_length_out_of_range");
+    EXPECT_EQ(shortErr["message"].getString(), "The length must be between 8 and 255.");
+    EXPECT_EQ(shortErr["params"].dump(), R"({"min":8,"max":255})");
+    // Past the form, the password field's own rules (at most 71 bytes) fail the save.
+    std::string longPw(100, 'x');
+    auto tooLong = s->post("/api/collections/users/confirm-password-reset",
+                           Value(Object{{"token", token}, {"password", longPw}, {"passwordConfirm", longPw}}));
+    EXPECT_EQ(tooLong.status, 400);
+    EXPECT_EQ(tooLong.json()["message"].getString(), "Failed to set new password.");
+    EXPECT_EQ(tooLong.json()["data"]["password"]["code"].getString(), "validation_max_text_constraint");
     auto ok = s->post("/api/collections/users/confirm-password-reset",
                       Value(Object{{"token", token}, {"password", "NewPassw0rd!"}, {"passwordConfirm", "NewPassw0rd!"}}));
     ASSERT_EQ(ok.status, 204) << ok.body;

@@ -378,7 +378,7 @@ TEST_F(OAuth2Fixture, BadInputIs400) {
     // The legacy redirectUrl name is accepted.
     idp->addCode("legacy", "", oidcUser("legacy", "legacy@example.com", true));
     EXPECT_EQ(post(Value(Object{{"provider", "oidc"}, {"code", "legacy"}, {"redirectUrl", kRedirect}})).status, 200);
-    // Disabled OAuth2: 403; not an auth collection: 400; unknown collection: 404.
+    // Disabled OAuth2: 403; unknown collection: 404.
     EXPECT_EQ(post(Value(Object{{"provider", "oidc"}, {"code", "x"}, {"redirectURL", kRedirect}}), "closed").status, 403);
     EXPECT_EQ(post(Value(Object{{"provider", "oidc"}}), "nope").status, 404);
     EXPECT_EQ(s->request("POST", "/api/collections/users/auth-with-oauth2", "{bad json", {}).status, 400);
