@@ -18,7 +18,8 @@ void registerSettingsRoutes(App& app) {
         se.req = &e;
         se.app = &e.app;
         se.oldSettings = e.app.settings().toApiJson();
-        se.newSettings = e.body();
+        // The patch bound onto the current settings (unknown keys dropped; 400 on a type error).
+        se.newSettings = e.app.settings().merged(e.body());
         e.app.hooks().onSettingsUpdateRequest.trigger(se, [&](SettingsEvent& ev) {
             auto out = e.app.settings().update(ev.newSettings);
             e.app.reloadSettings();
