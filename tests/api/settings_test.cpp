@@ -1,6 +1,6 @@
 // GET/PATCH /api/settings over real HTTP: superuser only, partial updates of meta, batch,
 // rateLimits and logs persisted, secrets hidden, validation errors; the full key set in PocketBase's
-// order, unknown keys dropped, mistyped values refused.
+// order, unknown keys dropped, mistyped values refused; POST /api/settings/test/s3.
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -209,4 +209,34 @@ TEST(ApiSettings, SmtpAndS3RequiredWhenEnabled) {
     ASSERT_EQ(ok.status, 200) << ok.body;
     EXPECT_FALSE(ok.json()["s3"].has("secret"));
     EXPECT_EQ(s.patch("/api/settings", Value(Object{{"s3", Value(Object{{"bucket", "b2"}})}}), su).status, 200);
+}
+
+TEST(ApiSettings, TestS3) {
+    TestServer s;
+    auto su = s.superuserToken();
+    auto user = s.createUser("s3@example.com", "password123");
+    Value storage(Object{{"filesystem", "storage"}});
+    EXPECT_EQ(s.post("/api/settings/test/s3", storage).status, 401);
+    EXPECT_EQ(s.post("/api/settings/test/s3", storage, user).status, 403);
+    auto none = s.post("/api/settings/test/s3", Value::object(), su);
+    ASSERT_EQ(none.status, 400) << none.body;
+    EXPECT_EQ(none.json()["message"].getString(), "Failed to test the S3 filesystem.");
+    EXPECT_EQ(none.json()["data"]["filesystem"]["code"].getString(), "validation_required");
+    auto other = s.post("/api/settings/test/s3", Value(Object{{"filesystem", "logs"}}), su);
+    ASSERT_EQ(other.status, 400);
+    EXPECT_EQ(other.json()["data"]["filesystem"]["code"].getString(), "validation_in_invalid");
+    auto disabled = s.post("/api/settings/test/s3", storage, su);
+    ASSERT_EQ(disabled.status, 400);
+    EXPECT_EQ(disabled.json()["message"].getString(),
+              "Failed to test the S3 filesystem. Raw error: \nS3 storage filesystem is not enabled.");
+    EXPECT_EQ(s.post("/api/settings/test/s3", Value(Object{{"filesystem", "backups"}}), su).json()["message"].getString(),
+              disabled.json()["message"].getString());
+    // Enabled: this server has no S3 client, and says so.
+    Value s3(Object{{"enabled", true}, {"bucket", "b"}, {"region", "r"}, {"endpoint", "https://s3.example.com"},
+                    {"accessKey", "k"}, {"secret", "hush"}});
+    ASSERT_EQ(s.patch("/api/settings", Value(Object{{"s3", s3}}), su).status, 200);
+    auto enabled = s.post("/api/settings/test/s3", storage, su);
+    ASSERT_EQ(enabled.status, 400);
+    EXPECT_NE(enabled.json()["message"].getString().find("not supported"), std::string::npos) << enabled.body;
+    EXPECT_EQ(enabled.json()["data"].size(), 0u);
 }
