@@ -74,6 +74,8 @@ bool canAccessProtected(RequestEvent& e, const schema::CollectionPtr& c, const s
             tokenAuth = nullptr;
         }
     }
+    // A superuser file token from outside settings.superuserIPs counts as no token.
+    if (tokenAuth && tokenAuth->isSuperuser() && !superuserIpAllowed(e)) tokenAuth = nullptr;
     if (tokenAuth && tokenAuth->isSuperuser()) return true;
     if (!c->viewRule) return false;
     if (c->viewRule->empty()) return true;

@@ -3,6 +3,7 @@
 #include <zlib.h>
 
 #include "api/activity.hpp"
+#include "util/ip.hpp"
 #include "util/strings.hpp"
 
 namespace pb::api {
@@ -11,6 +12,7 @@ namespace {
 
 constexpr int kCorsPriority = -1041;
 constexpr int kLoadAuthPriority = -1020;
+constexpr int kSuperuserIPsPriority = -1015;
 constexpr int kSecurityHeadersPriority = -1010;
 constexpr int kBodyLimitPriority = -990;
 constexpr size_t kDefaultBodyLimit = 32u << 20;
@@ -40,7 +42,18 @@ void securityHeaders(RequestEvent& e) {
     e.next();
 }
 
+// pbSuperuserIPsWhitelist: a superuser request from outside settings.superuserIPs is refused.
+void superuserIPsWhitelist(RequestEvent& e) {
+    if (e.hasSuperuserAuth() && !superuserIpAllowed(e)) throw forbidden();
+    e.next();
+}
+
 }  // namespace
+
+bool superuserIpAllowed(RequestEvent& e) {
+    const auto list = e.app.settings().superuserIPs();
+    return list.empty() || ip::inList(list, realIp(e.request, e.app.settings().section("trustedProxy")));
+}
 
 void loadAuthToken(RequestEvent& e) {
     const std::string* h = e.request.header("authorization");
@@ -65,6 +78,7 @@ void bindDefaultMiddlewares(App& app) {
                 e.next();
             },
             {}});
+    r.bind({"pbSuperuserIPsWhitelist", kSuperuserIPsPriority, superuserIPsWhitelist, {}});
     r.bind({"pbSecurityHeaders", kSecurityHeadersPriority, securityHeaders, {}});
     bindRateLimit(app);  // pbRateLimit -1000
     r.bind(bodyLimit(kDefaultBodyLimit));

@@ -4,8 +4,13 @@
 
 namespace pb::api {
 
-// Default global middlewares: CORS, auth token loading, security headers, body limit.
+// Default global middlewares: CORS, activity logger, auth token loading, superuser IPs
+// whitelist, security headers, rate limit, body limit.
 void bindDefaultMiddlewares(App& app);
+
+// True when settings.superuserIPs is empty or holds the client IP (resolved through
+// settings.trustedProxy like the logs and the rate limiter), as an address or a CIDR subnet.
+bool superuserIpAllowed(RequestEvent& e);
 
 // Route-level guards.
 hook::Handler<RequestEvent> requireAuth(std::vector<std::string> collections = {});

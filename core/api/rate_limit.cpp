@@ -8,6 +8,7 @@
 #include "api/activity.hpp"
 #include "cron/cron.hpp"
 #include "ratelimit/store.hpp"
+#include "util/ip.hpp"
 #include "util/strings.hpp"
 #include "util/time.hpp"
 
@@ -63,8 +64,7 @@ void check(RequestEvent& e, State& st) {
     auto cfg = std::atomic_load(&st.config);
     if (!cfg->enabled || cfg->rules.empty() || e.hasSuperuserAuth()) return;
     std::string ip = realIp(e.request, cfg->trustedProxy);
-    for (auto& ex : cfg->excludedIPs)
-        if (ex == ip) return;
+    if (ip::inList(cfg->excludedIPs, ip)) return;  // addresses or CIDR subnets
 
     std::vector<std::string> labels;
     std::string limiterPrefix;

@@ -34,6 +34,7 @@ bool passesAuthRule(App& app, RequestEvent& e, const schema::Collection& c, cons
 void authResponse(RequestEvent& e, const schema::CollectionPtr& c, const RecordPtr& r, const std::string& method,
                   std::string token = "", json::Value meta = json::Value()) {
     App& app = e.app;
+    if (r->isSuperuser() && !superuserIpAllowed(e)) throw forbidden();  // superuserIPs
     if (!passesAuthRule(app, e, *c, *r))
         throw forbidden("The request doesn't satisfy the collection requirements to authenticate.");
     if (token.empty()) token = app.newAuthToken(*r);

@@ -29,6 +29,24 @@ bool isUrl(const std::string& s) {
     return false;
 }
 
+// The file field `thumbs` option (PocketBase's FileField.ValidateSettings): each entry matches
+// ^(\d+)x(\d+)(t|b|f)?$ and is not a 0x0 size. Returns {"<index>": error} for the bad entries.
+json::Value thumbsErrors(const json::Value& thumbs) {
+    static const std::regex kThumbSize(R"(^(\d+)x(\d+)(t|b|f)?$)");
+    static const std::set<std::string> kZero = {"0x0", "0x0t", "0x0b", "0x0f"};
+    json::Value errs = json::Value::object();
+    if (!thumbs.isArray()) return errs;
+    for (size_t i = 0; i < thumbs.size(); ++i) {
+        const auto& t = thumbs.asArray()[i];
+        if (t.isString() && t.asString().empty()) continue;  // empty values are not checked
+        if (t.isString() && kZero.count(t.asString()))
+            errs.set(std::to_string(i), fieldError("validation_not_in_invalid", "Must not be in list."));
+        else if (!t.isString() || !std::regex_match(t.asString(), kThumbSize))
+            errs.set(std::to_string(i), fieldError("validation_match_invalid", "Must be in a valid format."));
+    }
+    return errs;
+}
+
 // The `oauth2` option (PocketBase's OAuth2Config): providers are checked only when enabled.
 json::Value validateOAuth2Options(const json::Value& o) {
     json::Value errs = json::Value::object();
@@ -155,6 +173,9 @@ json::Value CollectionStore::validate(const Collection& c, const Collection* exi
             double mn = f.opts["min"].getNumber(), mx = f.opts["max"].getNumber();
             if (mn < 0) fe.set("min", fieldError("validation_min_greater_equal_than_required", "Must be no less than 0."));
             if (mx != 0 && mx < mn) fe.set("max", fieldError("validation_min_greater_equal_than_required", "Must be no less than min."));
+        }
+        if (f.type == FieldType::File) {
+            if (auto te = thumbsErrors(f.opts["thumbs"]); te.size() > 0) fe.set("thumbs", te);
         }
         if (f.type == FieldType::Password) {
             if (f.opts["max"].getNumber() > 71) fe.set("max", fieldError("validation_max_less_equal_than_required", "Must be no greater than 71."));

@@ -83,6 +83,45 @@ TEST(ApiCollections, ValidationErrors) {
     EXPECT_EQ(s.del("/api/collections/a", su).status, 400);
 }
 
+TEST(ApiCollections, FileThumbsValidated) {
+    TestServer s;
+    auto su = s.superuserToken();
+    // The errors sit under data.fields.<index of the file field>.thumbs.<index of the size>.
+    auto thumbsErrors = [](const pbtest::HttpResponse& r) {
+        const Value j = r.json();
+        for (auto& [idx, fe] : j["data"]["fields"].asObject())
+            if (fe.has("thumbs")) return fe["thumbs"];
+        return Value();
+    };
+    auto fileField = [](Array thumbs) {
+        return Value(Array{Value(Object{{"name", "title"}, {"type", "text"}}),
+                           Value(Object{{"name", "pic"}, {"type", "file"}, {"thumbs", Value(std::move(thumbs))}})});
+    };
+    auto bad = s.post("/api/collections",
+                      Value(Object{{"name", "pics"}, {"fields", fileField({"100x100", "0x0", "abc", "10x20q", "0x50f", "0x0t"})}}), su);
+    ASSERT_EQ(bad.status, 400) << bad.body;
+    auto thumbs = thumbsErrors(bad);
+    EXPECT_TRUE(thumbs.isObject()) << bad.body;
+    EXPECT_FALSE(thumbs.has("0"));
+    EXPECT_EQ(thumbs["1"]["code"].getString(), "validation_not_in_invalid");
+    EXPECT_EQ(thumbs["2"]["code"].getString(), "validation_match_invalid");
+    EXPECT_EQ(thumbs["2"]["message"].getString(), "Must be in a valid format.");
+    EXPECT_EQ(thumbs["3"]["code"].getString(), "validation_match_invalid");
+    EXPECT_FALSE(thumbs.has("4"));
+    EXPECT_EQ(thumbs["5"]["code"].getString(), "validation_not_in_invalid");
+    EXPECT_EQ(s.get("/api/collections/pics", su).status, 404);
+    // Valid sizes are saved; an update is validated too.
+    auto ok = s.post("/api/collections",
+                     Value(Object{{"name", "pics"}, {"fields", fileField({"100x100", "0x50", "50x0", "10x20t", "10x20b", "10x20f"})}}), su);
+    ASSERT_EQ(ok.status, 200) << ok.body;
+    Value fields = ok.json()["fields"];
+    for (auto& f : fields.asArray())
+        if (f["name"].getString() == "pic") f.set("thumbs", Value(Array{"10x"}));
+    auto upd = s.patch("/api/collections/pics", Value(Object{{"fields", fields}}), su);
+    ASSERT_EQ(upd.status, 400) << upd.body;
+    EXPECT_EQ(thumbsErrors(upd)["0"]["code"].getString(), "validation_match_invalid") << upd.body;
+}
+
 }  // namespace
 
 namespace {

@@ -1,8 +1,11 @@
 // GET/PATCH /api/settings over real HTTP: superuser only, partial updates of meta, batch,
-// rateLimits and logs persisted, secrets hidden, validation errors.
+// rateLimits and logs persisted, secrets hidden, validation errors; the full key set in PocketBase's
+// order, unknown keys dropped, mistyped values refused; POST /api/settings/test/s3.
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <string>
+#include <vector>
 
 #include "support/test_server.hpp"
 
@@ -108,4 +111,132 @@ TEST(ApiSettings, ValidationErrors) {
     EXPECT_EQ(g["meta"]["appName"].getString(), "Acme");
     EXPECT_FALSE(g["batch"]["enabled"].getBool());
     EXPECT_TRUE(g["batch"].isObject());
+}
+
+namespace {
+
+std::vector<std::string> keysOf(const Value& v) {
+    std::vector<std::string> out;
+    for (auto& [k, _] : v.asObject()) out.push_back(k);
+    return out;
+}
+
+}  // namespace
+
+TEST(ApiSettings, FullShapeInPocketBaseOrder) {
+    TestServer s;
+    auto j = s.get("/api/settings", s.superuserToken()).json();
+    EXPECT_EQ(keysOf(j), (std::vector<std::string>{"superuserIPs", "smtp", "backups", "s3", "meta", "rateLimits",
+                                                   "trustedProxy", "batch", "logs"}));
+    EXPECT_EQ(keysOf(j["meta"]), (std::vector<std::string>{"appName", "appURL", "senderName", "senderAddress",
+                                                           "accentColor", "hideControls"}));
+    EXPECT_TRUE(j["meta"]["accentColor"].isString());
+    EXPECT_EQ(j["meta"]["accentColor"].getString(), "");
+    EXPECT_TRUE(j["rateLimits"]["excludedIPs"].isArray());
+    EXPECT_EQ(j["rateLimits"]["excludedIPs"].size(), 0u);
+    // backups.s3 is the whole S3 object, its secret omitted like the top-level one.
+    const std::vector<std::string> s3Keys{"enabled", "bucket", "region", "endpoint", "accessKey", "forcePathStyle"};
+    EXPECT_EQ(keysOf(j["s3"]), s3Keys);
+    EXPECT_EQ(keysOf(j["backups"]["s3"]), s3Keys);
+    EXPECT_FALSE(j["backups"]["s3"]["enabled"].getBool());
+    auto r = s.patch("/api/settings",
+                     Value(Object{{"meta", Value(Object{{"accentColor", "#ff0000"}})},
+                                  {"backups", Value(Object{{"s3", Value(Object{{"bucket", "b"}, {"secret", "hush"}})}})}}),
+                     s.superuserToken());
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(r.json()["meta"]["accentColor"].getString(), "#ff0000");
+    EXPECT_EQ(r.json()["backups"]["s3"]["bucket"].getString(), "b");
+    EXPECT_FALSE(r.json()["backups"]["s3"].has("secret"));
+    EXPECT_EQ(r.body.find("hush"), std::string::npos);
+}
+
+TEST(ApiSettings, PatchDropsUnknownKeysAndRejectsMistypedValues) {
+    TestServer s;
+    auto su = s.superuserToken();
+    auto r = s.patch("/api/settings",
+                     Value(Object{{"unknownTop", 1},
+                                  {"meta", Value(Object{{"appName", "Kept"}, {"bogus", "x"}})},
+                                  {"rateLimits", Value(Object{{"rules", Value(Array{Value(Object{{"label", "/api/"}, {"duration", 5}, {"maxRequests", 9}, {"extra", true}})})}})}}),
+                     su);
+    ASSERT_EQ(r.status, 200) << r.body;
+    auto g = s.get("/api/settings", su).json();
+    EXPECT_EQ(g["meta"]["appName"].getString(), "Kept");
+    EXPECT_FALSE(g.has("unknownTop"));
+    EXPECT_FALSE(g["meta"].has("bogus"));
+    ASSERT_EQ(g["rateLimits"]["rules"].size(), 1u);
+    EXPECT_EQ(keysOf(g["rateLimits"]["rules"].asArray()[0]),
+              (std::vector<std::string>{"label", "audience", "duration", "maxRequests"}));
+
+    for (const Value& bad : {Value(Object{{"batch", Value(Object{{"enabled", "yes"}})}}),
+                             Value(Object{{"logs", Value(Object{{"maxDays", 1.5}})}}),
+                             Value(Object{{"meta", Value(Object{{"appName", 5}})}}),
+                             Value(Object{{"superuserIPs", "127.0.0.1"}}),
+                             Value(Object{{"trustedProxy", Value(Object{{"headers", Value(Array{1})}})}}),
+                             Value(Object{{"meta", "x"}})}) {
+        auto b = s.patch("/api/settings", bad, su);
+        EXPECT_EQ(b.status, 400) << bad.dump() << " -> " << b.body;
+        EXPECT_EQ(b.json()["message"].getString(), "An error occurred while loading the submitted data.") << bad.dump();
+        EXPECT_EQ(b.json()["data"].size(), 0u);
+    }
+    auto after = s.get("/api/settings", su).json();
+    EXPECT_FALSE(after["batch"]["enabled"].getBool());
+    EXPECT_EQ(after["logs"]["maxDays"].getNumber(), 5);
+    EXPECT_EQ(after["meta"]["appName"].getString(), "Kept");
+}
+
+TEST(ApiSettings, SmtpAndS3RequiredWhenEnabled) {
+    TestServer s;
+    auto su = s.superuserToken();
+    auto r = s.patch("/api/settings",
+                     Value(Object{{"smtp", Value(Object{{"enabled", true}, {"host", ""}, {"port", 0}})},
+                                  {"s3", Value(Object{{"enabled", true}})}}),
+                     su);
+    ASSERT_EQ(r.status, 400) << r.body;
+    EXPECT_EQ(r.json()["message"].getString(), "An error occurred while saving the new settings.");
+    auto d = r.json()["data"];
+    EXPECT_EQ(d["smtp"]["host"]["code"].getString(), "validation_required");
+    EXPECT_EQ(d["smtp"]["port"]["code"].getString(), "validation_required");
+    for (const char* key : {"bucket", "region", "endpoint", "accessKey", "secret"})
+        EXPECT_EQ(d["s3"][key]["code"].getString(), "validation_required") << key;
+    auto bad = s.patch("/api/settings", Value(Object{{"smtp", Value(Object{{"host", "bad host!"}, {"authMethod", "CRAM"}})}}), su);
+    ASSERT_EQ(bad.status, 400);
+    EXPECT_EQ(bad.json()["data"]["smtp"]["host"]["code"].getString(), "validation_is_host");
+    EXPECT_EQ(bad.json()["data"]["smtp"]["authMethod"]["code"].getString(), "validation_in_invalid");
+    // A complete S3 config is accepted; the stored secret satisfies later patches.
+    Value s3(Object{{"enabled", true}, {"bucket", "b"}, {"region", "r"}, {"endpoint", "https://s3.example.com"},
+                    {"accessKey", "k"}, {"secret", "hush"}});
+    auto ok = s.patch("/api/settings", Value(Object{{"s3", s3}}), su);
+    ASSERT_EQ(ok.status, 200) << ok.body;
+    EXPECT_FALSE(ok.json()["s3"].has("secret"));
+    EXPECT_EQ(s.patch("/api/settings", Value(Object{{"s3", Value(Object{{"bucket", "b2"}})}}), su).status, 200);
+}
+
+TEST(ApiSettings, TestS3) {
+    TestServer s;
+    auto su = s.superuserToken();
+    auto user = s.createUser("s3@example.com", "password123");
+    Value storage(Object{{"filesystem", "storage"}});
+    EXPECT_EQ(s.post("/api/settings/test/s3", storage).status, 401);
+    EXPECT_EQ(s.post("/api/settings/test/s3", storage, user).status, 403);
+    auto none = s.post("/api/settings/test/s3", Value::object(), su);
+    ASSERT_EQ(none.status, 400) << none.body;
+    EXPECT_EQ(none.json()["message"].getString(), "Failed to test the S3 filesystem.");
+    EXPECT_EQ(none.json()["data"]["filesystem"]["code"].getString(), "validation_required");
+    auto other = s.post("/api/settings/test/s3", Value(Object{{"filesystem", "logs"}}), su);
+    ASSERT_EQ(other.status, 400);
+    EXPECT_EQ(other.json()["data"]["filesystem"]["code"].getString(), "validation_in_invalid");
+    auto disabled = s.post("/api/settings/test/s3", storage, su);
+    ASSERT_EQ(disabled.status, 400);
+    EXPECT_EQ(disabled.json()["message"].getString(),
+              "Failed to test the S3 filesystem. Raw error: \nS3 storage filesystem is not enabled.");
+    EXPECT_EQ(s.post("/api/settings/test/s3", Value(Object{{"filesystem", "backups"}}), su).json()["message"].getString(),
+              disabled.json()["message"].getString());
+    // Enabled: this server has no S3 client, and says so.
+    Value s3(Object{{"enabled", true}, {"bucket", "b"}, {"region", "r"}, {"endpoint", "https://s3.example.com"},
+                    {"accessKey", "k"}, {"secret", "hush"}});
+    ASSERT_EQ(s.patch("/api/settings", Value(Object{{"s3", s3}}), su).status, 200);
+    auto enabled = s.post("/api/settings/test/s3", storage, su);
+    ASSERT_EQ(enabled.status, 400);
+    EXPECT_NE(enabled.json()["message"].getString().find("not supported"), std::string::npos) << enabled.body;
+    EXPECT_EQ(enabled.json()["data"].size(), 0u);
 }
