@@ -118,7 +118,7 @@ void expandLevel(App& app, RequestEvent* req, const records::RequestInfo& info, 
                 for (auto& id : records[i]->getStringList(name))
                     if (auto it = byId.find(id); it != byId.end()) perParent[i].push_back(it->second);
         } else {
-            single = records::hasSingleColumnUniqueIndex(backColl->indexes, backField->name);
+            single = schema::hasSingleColumnUniqueIndex(backColl->indexes, backField->name);
             for (size_t i = 0; i < records.size(); ++i) {
                 const std::string col = db::quoteIdent(backField->name);
                 std::string sql = backField->isMultiple()
