@@ -41,17 +41,6 @@ std::optional<IndexInfo> parseIndex(const std::string& sql, const std::string& t
     return info;
 }
 
-std::string viewTypeToField(const std::string& declared) {
-    auto t = str::lower(declared);
-    if (t.find("int") != std::string::npos || t.find("real") != std::string::npos ||
-        t.find("numeric") != std::string::npos || t.find("decimal") != std::string::npos ||
-        t.find("float") != std::string::npos || t.find("double") != std::string::npos)
-        return FieldType::Number;
-    if (t.find("bool") != std::string::npos) return FieldType::Bool;
-    if (t.find("text") != std::string::npos || t.find("char") != std::string::npos) return FieldType::Text;
-    return FieldType::Json;
-}
-
 }  // namespace
 
 std::string replaceInIndexName(const std::string& sql, const std::string& from, const std::string& to) {
@@ -95,60 +84,6 @@ std::vector<std::string> indexNames(const Collection& c) {
     for (auto& i : c.indexes)
         if (auto p = parseIndex(i, c.name)) out.push_back(p->name);
     return out;
-}
-
-void inferViewFields(db::Database& db, Collection& c, const std::vector<CollectionPtr>& all) {
-    std::string q(str::trim(c.viewQuery()));
-    while (!q.empty() && (q.back() == ';' || std::isspace(static_cast<unsigned char>(q.back())))) q.pop_back();
-    if (q.empty() || q.find(';') != std::string::npos)
-        throw badRequest("Failed to create collection.",
-                         json::Value(json::Object{{"viewQuery", fieldError("validation_invalid_view_query", "Invalid view query.")}}));
-    c.options.set("viewQuery", q);
-    std::string tmp = "_pb_view_probe_" + random::string(8, random::kAlphaNumLower);
-    std::vector<db::Row> cols;
-    try {
-        db.write([&] {
-            db.execScript("CREATE TEMP VIEW " + quoteIdent(tmp) + " AS SELECT * FROM (" + q + ")");
-            cols = db.conn().query("PRAGMA temp.table_info(" + quoteIdent(tmp) + ")");
-            db.execScript("DROP VIEW temp." + quoteIdent(tmp));
-        });
-    } catch (const std::exception& e) {
-        throw badRequest("Failed to create collection.",
-                         json::Value(json::Object{{"viewQuery", fieldError("validation_invalid_view_query", "Invalid view query.")}}));
-    }
-    bool hasId = false;
-    std::vector<Field> fields;
-    for (auto& col : cols) {
-        std::string name = col["name"].getString();
-        Field f;
-        f.name = name;
-        if (name == "id") {
-            hasId = true;
-            f.type = FieldType::Text;
-            f.system = true;
-            f.opts.set("primaryKey", true);
-            f.opts.set("required", true);
-        } else {
-            // A column named like a field of a referenced collection keeps that field's type.
-            const Field* src = nullptr;
-            for (auto& other : all)
-                if (auto* of = other->field(name); of && q.find(other->name) != std::string::npos) src = of;
-            if (src) {
-                f = *src;
-                f.system = false;
-            } else {
-                f.type = viewTypeToField(col["type"].getString());
-            }
-        }
-        if (const Field* prev = c.field(name); prev && prev->type == f.type) f.id = prev->id;
-        if (f.id.empty()) f.id = defaultFieldId(f.type, f.name);
-        CollectionStore::applyFieldDefaults(f);
-        fields.push_back(std::move(f));
-    }
-    if (!hasId)
-        throw badRequest("Failed to create collection.",
-                         json::Value(json::Object{{"viewQuery", fieldError("validation_missing_view_id", "The view query must return an id column.")}}));
-    c.fields = std::move(fields);
 }
 
 void CollectionStore::syncTable(const Collection* oldC, const Collection& c) {

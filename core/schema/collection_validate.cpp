@@ -152,7 +152,7 @@ json::Value CollectionStore::validate(const Collection& c, const Collection* exi
         else if (!names.insert(str::lower(f.name)).second)
             fe.set("name", fieldError("validation_duplicated_field_name", "Duplicated or invalid field name."));
         if (!isKnownFieldType(f.type)) fe.set("type", fieldError("validation_in_invalid", "Must be a valid value."));
-        if (existing) {
+        if (existing && !c.isView()) {
             if (auto* of = existing->fieldById(f.id); of && of->type != f.type)
                 fe.set("type", fieldError("validation_field_type_change", "Field type cannot be changed."));
         }
@@ -186,8 +186,8 @@ json::Value CollectionStore::validate(const Collection& c, const Collection* exi
         }
         if (fe.size() > 0) fieldErrs.set(std::to_string(i), fe);
     }
-    // Existing system fields cannot be removed or renamed.
-    if (existing) {
+    // Existing system fields cannot be removed or renamed (view fields follow the query).
+    if (existing && !c.isView()) {
         for (auto& of : existing->fields) {
             if (!of.system) continue;
             auto* nf = c.fieldById(of.id);
