@@ -59,10 +59,15 @@ std::vector<RecordPtr> loadByIds(App& app, const schema::CollectionPtr& c, const
     return out;
 }
 
-void expandLevel(App& app, RequestEvent* req, const records::RequestInfo& info, std::vector<RecordPtr>& records,
+// Expands every path of `tree` on `records` (all of one collection). A path that does not resolve
+// (unknown relation, at any depth) leaves the records untouched, as PocketBase's expandRecords
+// fails it as a whole; a resolved one gives each record an `expand` object, even when empty.
+// Returns whether at least one path resolved (trivially so when there are no records).
+bool expandLevel(App& app, RequestEvent* req, const records::RequestInfo& info, std::vector<RecordPtr>& records,
                  const PathTree& tree) {
+    if (records.empty()) return true;
+    bool anyResolved = false;
     for (auto& [name, sub] : tree.children) {
-        if (records.empty()) break;
         const auto& c = records.front()->collectionPtr();
         // Resolve the relation: a direct relation field, or a back-relation X_via_F (or legacy X(F)).
         const schema::Field* relField = c->field(name);
@@ -118,7 +123,7 @@ void expandLevel(App& app, RequestEvent* req, const records::RequestInfo& info, 
                 for (auto& id : records[i]->getStringList(name))
                     if (auto it = byId.find(id); it != byId.end()) perParent[i].push_back(it->second);
         } else {
-            single = records::hasSingleColumnUniqueIndex(backColl->indexes, backField->name);
+            single = schema::hasSingleColumnUniqueIndex(backColl->indexes, backField->name);
             for (size_t i = 0; i < records.size(); ++i) {
                 const std::string col = db::quoteIdent(backField->name);
                 std::string sql = backField->isMultiple()
@@ -135,8 +140,9 @@ void expandLevel(App& app, RequestEvent* req, const records::RequestInfo& info, 
             std::vector<RecordPtr> flat;
             for (auto& v : perParent)
                 for (auto& r : v) flat.push_back(r);
-            expandLevel(app, req, info, flat, sub);
+            if (!expandLevel(app, req, info, flat, sub)) continue;
         }
+        anyResolved = true;
         for (size_t i = 0; i < records.size(); ++i) {
             auto& parent = records[i];
             if (!parent->expand.isObject()) parent->expand = json::Value::object();
@@ -150,6 +156,7 @@ void expandLevel(App& app, RequestEvent* req, const records::RequestInfo& info, 
             }
         }
     }
+    return anyResolved;
 }
 
 }  // namespace
@@ -159,8 +166,6 @@ void expandRecords(App& app, RequestEvent* req, const records::RequestInfo& info
     PathTree tree;
     for (auto& p : str::splitList(expandParam)) addPath(tree, p);
     if (tree.children.empty()) return;
-    for (auto& r : records)
-        if (!r->expand.isObject()) r->expand = json::Value::object();
     expandLevel(app, req, info, records, tree);
 }
 

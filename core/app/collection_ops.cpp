@@ -42,7 +42,8 @@ void fireCollectionError(App& app, hook::Hook<CollectionEvent>& h, const schema:
 }  // namespace
 
 schema::CollectionPtr App::saveCollection(schema::Collection& c, bool validate) {
-    auto existing = c.id.empty() ? nullptr : collections_->find(c.id);
+    // A new collection (POST, or new in an import) is never an update of a stored one.
+    auto existing = c.isNew || c.id.empty() ? nullptr : collections_->find(c.id);
     if (existing && existing->id != c.id) existing = nullptr;  // matched by name only
     const bool isNew = !existing;
     const std::string type = isNew ? "create" : "update";
@@ -60,6 +61,7 @@ schema::CollectionPtr App::saveCollection(schema::Collection& c, bool validate) 
         db_->write([&] {
             outer.trigger(e, [&](CollectionEvent& ev) {
                 hooks_.onCollectionValidate.trigger(ev, [&](CollectionEvent& vev) {
+                    collections_->prepareForSave(*vev.collection);
                     if (vev.collection->isView()) schema::inferViewFields(*db_, *vev.collection, collections_->all());
                     if (!validate) return;
                     auto errs = collections_->validate(*vev.collection, existing.get());

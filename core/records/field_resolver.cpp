@@ -93,26 +93,6 @@ bool isMultipleField(const schema::Field& f) {
     return isListField(f) && f.opts["maxSelect"].getNumber(0) > 1;
 }
 
-bool hasSingleColumnUniqueIndex(const std::vector<std::string>& indexes, const std::string& column) {
-    for (const auto& idx : indexes) {
-        std::string up = str::upper(idx);
-        if (up.find("UNIQUE") == std::string::npos) continue;
-        size_t on = up.find(" ON ");
-        if (on == std::string::npos) continue;
-        size_t open = idx.find('(', on);
-        size_t close = open == std::string::npos ? open : idx.find(')', open);
-        if (close == std::string::npos) continue;
-        std::string cols = idx.substr(open + 1, close - open - 1);
-        if (cols.find(',') != std::string::npos) continue;
-        std::string name;
-        for (char c : cols)
-            if (c != '`' && c != '"' && c != '[' && c != ']' && c != '\'') name.push_back(c);
-        auto parts = str::split(std::string(str::trim(name)), ' ');
-        if (!parts.empty() && parts[0] == column) return true;
-    }
-    return false;
-}
-
 // ---------------------------------------------------------------------------------------------
 
 RecordFieldResolver::RecordFieldResolver(const schema::Collection& base, CollectionFinder finder,

@@ -115,7 +115,5 @@ private:
 const schema::Field* findField(const schema::Collection& c, std::string_view name);
 bool isListField(const schema::Field& f);      // select/file/relation
 bool isMultipleField(const schema::Field& f);  // list field with maxSelect > 1
-// True when `indexes` hold a UNIQUE index on exactly the one column `column`.
-bool hasSingleColumnUniqueIndex(const std::vector<std::string>& indexes, const std::string& column);
 
 }  // namespace pb::records

@@ -3,6 +3,7 @@
 
 #include "records/field_resolver.hpp"
 #include "records/filter/filter_parser.hpp"
+#include "schema/collection_store.hpp"
 #include "util/strings.hpp"
 
 namespace pb::records {
@@ -316,7 +317,7 @@ ResolverResult ResolverRun::processBackRelation(const std::string& prop) {
     if (bf->relationCollectionId() != activeColl_->id)
         return fail("invalid collection reference of a back relation field \"" + bf->name + "\"");
 
-    const bool multi = isMultipleField(*bf) || !hasSingleColumnUniqueIndex(backColl->indexes, bf->name);
+    const bool multi = isMultipleField(*bf) || !schema::hasSingleColumnUniqueIndex(backColl->indexes, bf->name);
     std::string newAlias = r_.deriveAlias(activeAlias_, prop);
     if (!multi) {
         r_.registerJoin(Join{quoteIdent(backColl->name), newAlias, col(newAlias, bf->name) + " = " + col(activeAlias_, "id"), {}});

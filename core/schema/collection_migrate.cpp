@@ -18,14 +18,22 @@ struct IndexInfo {
     std::string sql;  // with the table name normalised
 };
 
-// Parses "CREATE [UNIQUE] INDEX [IF NOT EXISTS] `name` ON `table` (...)" and rewrites the table.
-std::optional<IndexInfo> parseIndex(const std::string& sql, const std::string& table) {
+// Matches "CREATE [UNIQUE] INDEX [IF NOT EXISTS] `name` ON `table` (...)" against `one` (the
+// statement on one line, same offsets as the original): 1 UNIQUE, 3 name, 5 the column list on.
+bool matchIndex(const std::string& one, std::smatch& m) {
     static const std::regex re(
         R"(^\s*CREATE\s+(UNIQUE\s+)?INDEX\s+(IF\s+NOT\s+EXISTS\s+)?[`"\[]?(\w+)[`"\]]?\s+ON\s+[`"\[]?(\w+)[`"\]]?\s*(\(.*)$)",
         std::regex::icase);
+    return std::regex_match(one, m, re);
+}
+
+std::string oneLine(const std::string& sql) { return str::replaceAll(str::replaceAll(sql, "\n", " "), "\r", " "); }
+
+// Parses an index statement and rewrites its table.
+std::optional<IndexInfo> parseIndex(const std::string& sql, const std::string& table) {
     std::smatch m;
-    std::string one = str::replaceAll(str::replaceAll(sql, "\n", " "), "\r", " ");
-    if (!std::regex_match(one, m, re)) return std::nullopt;
+    std::string one = oneLine(sql);
+    if (!matchIndex(one, m)) return std::nullopt;
     IndexInfo info;
     info.name = m[3].str();
     info.sql = std::string("CREATE ") + (m[1].matched ? "UNIQUE " : "") + "INDEX " + quoteIdent(info.name) + " ON " +
@@ -33,78 +41,49 @@ std::optional<IndexInfo> parseIndex(const std::string& sql, const std::string& t
     return info;
 }
 
-std::string viewTypeToField(const std::string& declared) {
-    auto t = str::lower(declared);
-    if (t.find("int") != std::string::npos || t.find("real") != std::string::npos ||
-        t.find("numeric") != std::string::npos || t.find("decimal") != std::string::npos ||
-        t.find("float") != std::string::npos || t.find("double") != std::string::npos)
-        return FieldType::Number;
-    if (t.find("bool") != std::string::npos) return FieldType::Bool;
-    if (t.find("text") != std::string::npos || t.find("char") != std::string::npos) return FieldType::Text;
-    return FieldType::Json;
+}  // namespace
+
+std::string replaceInIndexName(const std::string& sql, const std::string& from, const std::string& to) {
+    std::smatch m;
+    std::string one = oneLine(sql);
+    if (from.empty() || !matchIndex(one, m)) return sql;
+    std::string name = str::replaceAll(m[3].str(), from, to);
+    return sql.substr(0, static_cast<size_t>(m.position(3))) + name + sql.substr(static_cast<size_t>(m.position(3) + m.length(3)));
 }
 
-}  // namespace
+bool hasSingleColumnUniqueIndex(const std::vector<std::string>& indexes, const std::string& column) {
+    for (const auto& idx : indexes) {
+        std::smatch m;
+        std::string one = oneLine(idx);
+        if (!matchIndex(one, m) || !m[1].matched) continue;
+        // The column list: from the "(" up to its matching ")"; a top-level comma means several.
+        const std::string rest = m[5].str();
+        std::string col;
+        int depth = 0;
+        bool several = false;
+        for (size_t i = 1; i < rest.size(); ++i) {
+            char ch = rest[i];
+            if (ch == '(') ++depth;
+            if (ch == ')' && depth-- == 0) break;
+            if (ch == ',' && depth == 0) several = true;
+            col.push_back(ch);
+        }
+        if (several) continue;
+        auto words = str::split(std::string(str::trim(col)), ' ');
+        if (words.empty()) continue;
+        std::string name;
+        for (char ch : words[0])
+            if (ch != '`' && ch != '"' && ch != '[' && ch != ']' && ch != '\'') name.push_back(ch);
+        if (str::iequals(name, column)) return true;
+    }
+    return false;
+}
 
 std::vector<std::string> indexNames(const Collection& c) {
     std::vector<std::string> out;
     for (auto& i : c.indexes)
         if (auto p = parseIndex(i, c.name)) out.push_back(p->name);
     return out;
-}
-
-void inferViewFields(db::Database& db, Collection& c, const std::vector<CollectionPtr>& all) {
-    std::string q(str::trim(c.viewQuery()));
-    while (!q.empty() && (q.back() == ';' || std::isspace(static_cast<unsigned char>(q.back())))) q.pop_back();
-    if (q.empty() || q.find(';') != std::string::npos)
-        throw badRequest("Failed to create collection.",
-                         json::Value(json::Object{{"viewQuery", fieldError("validation_invalid_view_query", "Invalid view query.")}}));
-    c.options.set("viewQuery", q);
-    std::string tmp = "_pb_view_probe_" + random::string(8, random::kAlphaNumLower);
-    std::vector<db::Row> cols;
-    try {
-        db.write([&] {
-            db.execScript("CREATE TEMP VIEW " + quoteIdent(tmp) + " AS SELECT * FROM (" + q + ")");
-            cols = db.conn().query("PRAGMA temp.table_info(" + quoteIdent(tmp) + ")");
-            db.execScript("DROP VIEW temp." + quoteIdent(tmp));
-        });
-    } catch (const std::exception& e) {
-        throw badRequest("Failed to create collection.",
-                         json::Value(json::Object{{"viewQuery", fieldError("validation_invalid_view_query", "Invalid view query.")}}));
-    }
-    bool hasId = false;
-    std::vector<Field> fields;
-    for (auto& col : cols) {
-        std::string name = col["name"].getString();
-        Field f;
-        f.name = name;
-        if (name == "id") {
-            hasId = true;
-            f.type = FieldType::Text;
-            f.system = true;
-            f.opts.set("primaryKey", true);
-            f.opts.set("required", true);
-        } else {
-            // A column named like a field of a referenced collection keeps that field's type.
-            const Field* src = nullptr;
-            for (auto& other : all)
-                if (auto* of = other->field(name); of && q.find(other->name) != std::string::npos) src = of;
-            if (src) {
-                f = *src;
-                f.system = false;
-            } else {
-                f.type = viewTypeToField(col["type"].getString());
-            }
-        }
-        if (const Field* prev = c.field(name); prev && prev->type == f.type) f.id = prev->id;
-        if (f.id.empty()) f.id = defaultFieldId(f.type, f.name);
-        CollectionStore::applyFieldDefaults(f);
-        fields.push_back(std::move(f));
-    }
-    if (!hasId)
-        throw badRequest("Failed to create collection.",
-                         json::Value(json::Object{{"viewQuery", fieldError("validation_missing_view_id", "The view query must return an id column.")}}));
-    c.fields = std::move(fields);
 }
 
 void CollectionStore::syncTable(const Collection* oldC, const Collection& c) {

@@ -1,4 +1,5 @@
 // Validation of collection definitions (names, fields, rules, indexes).
+#include <algorithm>
 #include <regex>
 #include <set>
 
@@ -92,6 +93,25 @@ json::Value validateOAuth2Options(const json::Value& o) {
     return errs;
 }
 
+// passwordAuth.identityFields (PocketBase's checkFieldsForUniqueIndex): with password auth
+// enabled, each identity field must exist and have a single-column UNIQUE index. The first
+// failing name gives one error (with params.fieldName); null when all are fine.
+json::Value validateIdentityFields(const Collection& c) {
+    const auto& pa = c.options["passwordAuth"];
+    if (!pa["enabled"].getBool() || !pa["identityFields"].isArray()) return json::Value();
+    for (const auto& item : pa["identityFields"].asArray()) {
+        const std::string name = item.getString();
+        json::Value err;
+        if (!c.field(name)) err = fieldError("validation_missing_field", "Invalid or missing field " + name + ".");
+        else if (!hasSingleColumnUniqueIndex(c.indexes, name))
+            err = fieldError("validation_missing_unique_constraint", "The field " + name + " doesn't have a UNIQUE constraint.");
+        if (err.isNull()) continue;
+        err.set("params", json::Value(json::Object{{"fieldName", name}}));
+        return err;
+    }
+    return json::Value();
+}
+
 }  // namespace
 
 json::Value CollectionStore::validate(const Collection& c, const Collection* existing) const {
@@ -101,10 +121,13 @@ json::Value CollectionStore::validate(const Collection& c, const Collection* exi
     };
 
     // id
+    const auto others = all();
     if (!existing) {
-        if (c.id.empty() || c.id.size() > 100 || !isWord(c.id))
-            add("id", "validation_invalid_id", "Invalid collection id.");
-        else if (find(c.id)) add("id", "validation_collection_id_exists", "Collection id already exists.");
+        if (c.id.empty()) add("id", "validation_required", "Cannot be blank.");
+        else if (c.id.size() > 100) add("id", "validation_length_out_of_range", "The length must be between 1 and 100.");
+        else if (!isWord(c.id)) add("id", "validation_match_invalid", "Must be in a valid format.");
+        else if (std::any_of(others.begin(), others.end(), [&](const CollectionPtr& o) { return o->id == c.id; }))
+            add("id", "validation_invalid_or_existing_id", "The model id is invalid or already exists.");
     }
     // name
     if (str::trim(c.name).empty()) {
@@ -116,13 +139,15 @@ json::Value CollectionStore::validate(const Collection& c, const Collection* exi
     } else if (c.name.find("_via_") != std::string::npos) {
         add("name", "validation_invalid_name", "The name must not contain '_via_'.");
     } else {
-        for (auto& other : all()) {
-            if (existing && other->id == existing->id) continue;
-            if (str::iequals(other->name, c.name)) {
-                add("name", "validation_collection_name_exists", "Collection name must be unique (case insensitive).");
-                break;
-            }
-        }
+        auto clash = [&](auto same) {
+            return std::any_of(others.begin(), others.end(), [&](const CollectionPtr& o) {
+                return !(existing && o->id == existing->id) && same(*o);
+            });
+        };
+        if (clash([&](const Collection& o) { return str::iequals(o.name, c.name); }))
+            add("name", "validation_collection_name_exists", "Collection name must be unique (case insensitive).");
+        else if (clash([&](const Collection& o) { return o.id == c.name; }))
+            add("name", "validation_collection_name_id_duplicate", "The name must not match an existing collection id.");
         if (!existing && str::startsWith(c.name, "_") && !c.system && !errs.has("name"))
             add("name", "validation_collection_name_invalid", "Collection names starting with _ are reserved.");
     }
@@ -145,7 +170,7 @@ json::Value CollectionStore::validate(const Collection& c, const Collection* exi
         else if (!names.insert(str::lower(f.name)).second)
             fe.set("name", fieldError("validation_duplicated_field_name", "Duplicated or invalid field name."));
         if (!isKnownFieldType(f.type)) fe.set("type", fieldError("validation_in_invalid", "Must be a valid value."));
-        if (existing) {
+        if (existing && !c.isView()) {
             if (auto* of = existing->fieldById(f.id); of && of->type != f.type)
                 fe.set("type", fieldError("validation_field_type_change", "Field type cannot be changed."));
         }
@@ -182,8 +207,8 @@ json::Value CollectionStore::validate(const Collection& c, const Collection* exi
         }
         if (fe.size() > 0) fieldErrs.set(std::to_string(i), fe);
     }
-    // Existing system fields cannot be removed or renamed.
-    if (existing) {
+    // Existing system fields cannot be removed or renamed (view fields follow the query).
+    if (existing && !c.isView()) {
         for (auto& of : existing->fields) {
             if (!of.system) continue;
             auto* nf = c.fieldById(of.id);
@@ -234,6 +259,10 @@ json::Value CollectionStore::validate(const Collection& c, const Collection* exi
         if (methods < 2)
             errs.set("mfa", json::Value(json::Object{{"enabled", fieldError("validation_mfa_not_enough_auths",
                                                                             "MFA requires at least 2 auth methods to be enabled.")}}));
+    }
+    if (c.isAuth() && !errs.has("mfa") && !errs.has("passwordAuth")) {
+        if (json::Value ierr = validateIdentityFields(c); !ierr.isNull())
+            errs.set("passwordAuth", json::Value(json::Object{{"identityFields", ierr}}));
     }
     if (c.isAuth()) {
         json::Value oerr = validateOAuth2Options(c.options["oauth2"]);
