@@ -307,15 +307,19 @@ void CollectionStore::persist(const Collection& c, bool isNew) {
 void CollectionStore::remove(const std::string& idOrName) {
     auto c = find(idOrName);
     if (!c) throw notFound();
-    if (c->system) throw badRequest("Failed to delete collection.", json::Value(json::Object{{"id", fieldError("validation_collection_system", "System collections cannot be deleted.")}}));
+    // PocketBase's messages: a plain error (empty data), naming every referencing collection.
+    if (c->system) throw badRequest("Failed to delete collection.");
+    std::vector<std::string> referencing;
     for (auto& other : all()) {
         if (other->id == c->id) continue;
-        for (auto& f : other->fields) {
-            if (f.type == FieldType::Relation && f.relationCollectionId() == c->id)
-                throw badRequest("The collection is referenced by other collections (" + other->name +
-                                 ") and cannot be deleted.");
-        }
+        for (auto& f : other->fields)
+            if (f.type == FieldType::Relation && f.relationCollectionId() == c->id) {
+                referencing.push_back(other->name);
+                break;
+            }
     }
+    if (!referencing.empty())
+        throw badRequest("Failed to delete collection probably due to existing reference in " + str::join(referencing, ", ") + ".");
     db_.write([&] {
         db_.exec("DELETE FROM `_collections` WHERE id=?", {c->id});
         if (c->isView()) db_.execScript("DROP VIEW IF EXISTS " + quoteIdent(c->name));

@@ -80,7 +80,14 @@ TEST(ApiCollections, ValidationErrors) {
     ASSERT_EQ(s.post("/api/collections", Value(Object{{"name", "a"}}), su).status, 200);
     auto aId = s.get("/api/collections/a", su).json()["id"].getString();
     ASSERT_EQ(s.post("/api/collections", Value(Object{{"name", "b"}, {"fields", Value(Array{Value(Object{{"name", "ref"}, {"type", "relation"}, {"collectionId", aId}})})}}), su).status, 200);
-    EXPECT_EQ(s.del("/api/collections/a", su).status, 400);
+    auto refDel = s.del("/api/collections/a", su);
+    EXPECT_EQ(refDel.status, 400);
+    EXPECT_EQ(refDel.json()["message"].getString(), "Failed to delete collection probably due to existing reference in b.");
+    EXPECT_EQ(refDel.json()["data"].dump(), "{}");
+    auto sysDel = s.del("/api/collections/_mfas", su);
+    EXPECT_EQ(sysDel.status, 400);
+    EXPECT_EQ(sysDel.json()["message"].getString(), "Failed to delete collection.");
+    EXPECT_EQ(sysDel.json()["data"].dump(), "{}");
 }
 
 TEST(ApiCollections, FileThumbsValidated) {
