@@ -21,23 +21,8 @@ Value parse(const std::string& s) {
     return v ? *v : Value();
 }
 
-std::string urlEncode(const std::string& s) {
-    static const char* hex = "0123456789ABCDEF";
-    std::string out;
-    for (unsigned char c : s) {
-        if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-            out.push_back(static_cast<char>(c));
-        } else {
-            out.push_back('%');
-            out.push_back(hex[c >> 4]);
-            out.push_back(hex[c & 15]);
-        }
-    }
-    return out;
-}
-
 std::string withOptions(const std::string& topic, const Value& options) {
-    return topic + "?options=" + urlEncode(options.dump());
+    return topic + "?options=" + pb::str::urlEncode(options.dump());
 }
 
 // Opens a stream and returns the client id from PB_CONNECT ("" on failure).
