@@ -246,8 +246,11 @@ ResolverResult ResolverRun::processProps() {
             for (size_t j = i + 1; j < total; ++j) {
                 const std::string& p = props_[j];
                 bool numeric = !p.empty() && p.find_first_not_of("0123456789") == std::string::npos;
-                if (numeric) path += "[" + columnify(p) + "]";
-                else path += "." + columnify(p);
+                std::string key = columnify(p);
+                // An empty key ("data.", "data.:") would make SQLite fail the query at run time.
+                if (key.empty()) throw FilterError("invalid JSON key in \"" + name_ + "\"");
+                if (numeric) path += "[" + key + "]";
+                else path += "." + key;
             }
             ResolverResult res{jsonExtract(col(activeAlias_, field->name), path), {}, NullFallback::Disabled, nullptr, nullptr};
             if (withMM_) {

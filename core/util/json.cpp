@@ -4,8 +4,10 @@
 #include <rapidjson/memorystream.h>
 #include <rapidjson/reader.h>
 
+#include <locale.h>  // newlocale, strtod_l (glibc)
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 
 #include "util/sole_owner.hpp"
 
@@ -170,6 +172,20 @@ std::string Value::dump(bool escapeHtml) const {
 }
 
 namespace {
+// A JSON number's text as a double, correctly rounded (glibc strtod_l in the C locale, so a
+// plugin's setlocale cannot change the decimal point). Numbers are handed over as text
+// (kParseNumbersAsStringsFlag) because RapidJSON 1.1's own full-precision conversion is wrong
+// for a zero significand with a large exponent ("0e38" came out as -1.9e+227; found by fuzz_json).
+// nullopt when the magnitude overflows a double; underflow rounds to 0 as in Go.
+std::optional<double> numberFromText(const char* s, size_t n) {
+    static const locale_t cLocale = newlocale(LC_ALL_MASK, "C", static_cast<locale_t>(nullptr));
+    std::string text(s, n);
+    char* end = nullptr;
+    double d = strtod_l(text.c_str(), &end, cLocale);
+    if (end != text.c_str() + text.size() || std::isinf(d)) return std::nullopt;
+    return d;
+}
+
 // SAX handler building a Value tree with an explicit stack (depth-limited).
 struct Builder {
     std::vector<Value> stack;
@@ -177,6 +193,7 @@ struct Builder {
     Value root;
     int maxDepth;
     bool tooDeep = false;
+    bool numberTooBig = false;
 
     bool add(Value v) {
         if (stack.empty()) {
@@ -199,7 +216,14 @@ struct Builder {
     bool Int64(int64_t i) { return add(Value(static_cast<double>(i))); }
     bool Uint64(uint64_t u) { return add(Value(static_cast<double>(u))); }
     bool Double(double d) { return add(Value(d)); }
-    bool RawNumber(const char*, rapidjson::SizeType, bool) { return false; }
+    bool RawNumber(const char* s, rapidjson::SizeType n, bool) {
+        auto d = numberFromText(s, n);
+        if (!d) {
+            numberTooBig = true;
+            return false;
+        }
+        return add(Value(*d));
+    }
     bool String(const char* s, rapidjson::SizeType n, bool) { return add(Value(std::string(s, n))); }
     bool StartObject() {
         if (static_cast<int>(stack.size()) >= maxDepth) { tooDeep = true; return false; }
@@ -229,10 +253,12 @@ std::optional<Value> parse(std::string_view text, ParseError* err, int maxDepth)
     b.maxDepth = maxDepth;
     rapidjson::Reader reader;
     rapidjson::MemoryStream ms(text.data(), text.size());
-    auto res = reader.Parse<rapidjson::kParseFullPrecisionFlag | rapidjson::kParseStopWhenDoneFlag>(ms, b);
+    auto res = reader.Parse<rapidjson::kParseNumbersAsStringsFlag | rapidjson::kParseStopWhenDoneFlag>(ms, b);
     if (res.IsError()) {
         if (err) {
-            err->message = b.tooDeep ? "JSON nesting too deep" : rapidjson::GetParseError_En(res.Code());
+            err->message = b.tooDeep        ? "JSON nesting too deep"
+                           : b.numberTooBig ? rapidjson::GetParseError_En(rapidjson::kParseErrorNumberTooBig)
+                                            : rapidjson::GetParseError_En(res.Code());
             err->offset = res.Offset();
         }
         return std::nullopt;
