@@ -3,6 +3,7 @@
 #include <map>
 
 #include "records/rule_sql.hpp"
+#include "schema/index_sql.hpp"
 #include "util/strings.hpp"
 
 namespace pb::api {

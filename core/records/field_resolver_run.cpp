@@ -3,7 +3,7 @@
 
 #include "records/field_resolver.hpp"
 #include "records/filter/filter_parser.hpp"
-#include "schema/collection_store.hpp"
+#include "schema/index_sql.hpp"
 #include "util/strings.hpp"
 
 namespace pb::records {

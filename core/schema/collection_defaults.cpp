@@ -1,5 +1,6 @@
 // Scaffolds and defaults: system fields, field option defaults, auth options, built-in collections.
 #include "schema/collection_store.hpp"
+#include "schema/index_sql.hpp"
 #include "util/random.hpp"
 #include "util/time.hpp"
 

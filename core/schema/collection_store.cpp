@@ -1,4 +1,5 @@
 #include "schema/collection_store.hpp"
+#include "schema/index_sql.hpp"
 
 #include <algorithm>
 #include <set>

@@ -69,10 +69,6 @@ private:
 std::vector<std::string> indexNames(const Collection& c);
 // Adds the UNIQUE tokenKey and email indexes an auth collection lacks (storage reference §3.3).
 void ensureAuthIndexes(Collection& c);
-// True when `indexes` hold a UNIQUE index on exactly one column, named `column` (any case).
-bool hasSingleColumnUniqueIndex(const std::vector<std::string>& indexes, const std::string& column);
-// The index statement with `from` replaced by `to` inside its index name only.
-std::string replaceInIndexName(const std::string& sql, const std::string& from, const std::string& to);
 // Infers a view collection's fields from its viewQuery (throws ApiError 400 on a bad query).
 void inferViewFields(db::Database& db, Collection& c, const std::vector<CollectionPtr>& all);
 

@@ -5,6 +5,7 @@
 
 #include "auth/oauth2.hpp"
 #include "schema/collection_store.hpp"
+#include "schema/index_sql.hpp"
 #include "util/api_error.hpp"
 #include "util/strings.hpp"
 

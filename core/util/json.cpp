@@ -5,6 +5,9 @@
 #include <rapidjson/reader.h>
 
 #include <locale.h>  // newlocale, strtod_l (glibc)
+
+#include <algorithm>
+#include <numeric>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -186,6 +189,36 @@ std::optional<double> numberFromText(const char* s, size_t n) {
     return d;
 }
 
+// A key repeated in one object keeps the value of its last occurrence, at the place of its first,
+// as Go's encoding/json (and so PocketBase) decodes it. O(n log n), and nothing moves without
+// duplicates.
+void keepLastOfDuplicateKeys(Object& o) {
+    if (o.size() < 2) return;
+    std::vector<size_t> order(o.size());
+    std::iota(order.begin(), order.end(), size_t{0});
+    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return o[a].first < o[b].first; });
+    std::vector<bool> drop(o.size(), false);
+    bool any = false;
+    for (size_t g = 0; g < order.size();) {
+        size_t end = g + 1;
+        while (end < order.size() && o[order[end]].first == o[order[g]].first) ++end;
+        if (end - g > 1) {
+            any = true;
+            o[order[g]].second = std::move(o[order[end - 1]].second);
+            for (size_t k = g + 1; k < end; ++k) drop[order[k]] = true;
+        }
+        g = end;
+    }
+    if (!any) return;
+    size_t w = 0;
+    for (size_t r = 0; r < o.size(); ++r) {
+        if (drop[r]) continue;
+        if (w != r) o[w] = std::move(o[r]);  // never self-move: it empties a std::string
+        ++w;
+    }
+    o.resize(w);
+}
+
 // SAX handler building a Value tree with an explicit stack (depth-limited).
 struct Builder {
     std::vector<Value> stack;
@@ -237,6 +270,12 @@ struct Builder {
     bool EndObject(rapidjson::SizeType) {
         Value v = std::move(stack.back());
         stack.pop_back();
+        keepLastOfDuplicateKeys(v.asObject());
+        return add(std::move(v));
+    }
+    bool EndArray(rapidjson::SizeType) {
+        Value v = std::move(stack.back());
+        stack.pop_back();
         return add(std::move(v));
     }
     bool StartArray() {
@@ -244,7 +283,6 @@ struct Builder {
         stack.emplace_back(Array{});
         return true;
     }
-    bool EndArray(rapidjson::SizeType) { return EndObject(0); }
 };
 }  // namespace
 

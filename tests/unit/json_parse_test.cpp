@@ -1,5 +1,6 @@
 // pb::json::parse: numbers convert exactly (the regression fuzz_json found: RapidJSON 1.1's own
-// full-precision conversion turned "0e38" into -1.9e+227), limits and trailing data.
+// full-precision conversion turned "0e38" into -1.9e+227), repeated keys as Go decodes them,
+// limits and trailing data.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -42,6 +43,17 @@ TEST(JsonParse, OverflowIsAnError) {
     EXPECT_FALSE(parse("1e309", &err).has_value());
     EXPECT_FALSE(parse("{\"n\": -2e308}", &err).has_value());
     EXPECT_NE(err.message.find("too big"), std::string::npos) << err.message;
+}
+
+TEST(JsonParse, RepeatedKeyKeepsItsLastValueAtItsFirstPlace) {
+    // As Go's encoding/json: {"a":1,"b":2,"a":3} is {"a":3,"b":2} (found by fuzz_jwt: claims with
+    // two "nbf" keys kept the first one).
+    auto v = parse(R"({"a":1,"b":2,"a":3,"c":{"x":1,"x":2},"a":4})");
+    ASSERT_TRUE(v.has_value());
+    EXPECT_EQ(v->dump(), R"({"a":4,"b":2,"c":{"x":2}})");
+    auto arr = parse(R"([{"k":"one","k":"two"},{"k":"three"}])");
+    ASSERT_TRUE(arr.has_value());
+    EXPECT_EQ(arr->dump(), R"([{"k":"two"},{"k":"three"}])");
 }
 
 TEST(JsonParse, TrailingDataAndDepth) {
