@@ -193,7 +193,14 @@ std::optional<double> numberFromText(const char* s, size_t n) {
 // as Go's encoding/json (and so PocketBase) decodes it. O(n log n), and nothing moves without
 // duplicates.
 void keepLastOfDuplicateKeys(Object& o) {
+    // Common case first and without allocating: a small object with distinct keys.
     if (o.size() < 2) return;
+    if (o.size() <= 16) {
+        bool dup = false;
+        for (size_t i = 1; i < o.size() && !dup; ++i)
+            for (size_t j = 0; j < i && !dup; ++j) dup = o[i].first == o[j].first;
+        if (!dup) return;
+    }
     std::vector<size_t> order(o.size());
     std::iota(order.begin(), order.end(), size_t{0});
     std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return o[a].first < o[b].first; });

@@ -214,17 +214,7 @@ struct SmtpSink {
     std::string helo;
 
     SmtpSink() {
-        fd = ::socket(AF_INET, SOCK_STREAM, 0);
-        int one = 1;
-        ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-        sockaddr_in a{};
-        a.sin_family = AF_INET;
-        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-        socklen_t len = sizeof a;
-        ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-        port = ntohs(a.sin_port);
-        ::listen(fd, 4);
+        fd = pbtest::listenLoopback(4, &port);
         th = std::thread([this] { serve(); });
     }
     ~SmtpSink() {

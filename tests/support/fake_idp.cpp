@@ -12,6 +12,7 @@
 #include "util/base64.hpp"
 #include "util/hash.hpp"
 #include "util/random.hpp"
+#include "support/test_server.hpp"
 #include "util/strings.hpp"
 
 namespace pbtest {
@@ -46,17 +47,8 @@ const unsigned char kPng[] = {0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x
 
 FakeIdp::FakeIdp(std::string clientId, std::string clientSecret)
     : clientId_(std::move(clientId)), clientSecret_(std::move(clientSecret)) {
-    listenFd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    int one = 1;
-    ::setsockopt(listenFd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::bind(listenFd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::listen(listenFd_, 64) != 0)
-        throw std::runtime_error("fake idp: bind/listen failed");
-    socklen_t len = sizeof a;
-    ::getsockname(listenFd_, reinterpret_cast<sockaddr*>(&a), &len);
-    port_ = ntohs(a.sin_port);
+    listenFd_ = pbtest::listenLoopback(64, &port_);
+    if (listenFd_ < 0) throw std::runtime_error("fake idp: bind/listen failed");
     acceptThread_ = std::thread([this] { acceptLoop(); });
 }
 

@@ -63,6 +63,8 @@ int freePort();
 // A TCP socket connected to 127.0.0.1:port with receive and send timeouts of `timeoutSec`;
 // -1 when the connection fails.
 int connectLoopback(int port, int timeoutSec);
+// A TCP socket listening on 127.0.0.1 at a free port, which is written to *port; -1 on failure.
+int listenLoopback(int backlog, int* port);
 // 1 normally; larger with PB_TEST_SLOW=1 (sanitizer runs): scales start-up/shutdown waits and the
 // timeouts of timing-sensitive tests, never their assertions about behaviour.
 int slowFactor();

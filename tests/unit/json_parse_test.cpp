@@ -54,6 +54,16 @@ TEST(JsonParse, RepeatedKeyKeepsItsLastValueAtItsFirstPlace) {
     auto arr = parse(R"([{"k":"one","k":"two"},{"k":"three"}])");
     ASSERT_TRUE(arr.has_value());
     EXPECT_EQ(arr->dump(), R"([{"k":"two"},{"k":"three"}])");
+    // More than 16 keys takes the sorting path instead of the small pairwise check.
+    std::string big = "{", expect = "{";
+    for (int i = 0; i < 20; ++i) {
+        big += "\"k" + std::to_string(i) + "\":" + std::to_string(i) + ",";
+        expect += "\"k" + std::to_string(i) + "\":" + std::to_string(i == 3 ? 99 : i) + (i < 19 ? "," : "}");
+    }
+    big += "\"k3\":99}";
+    auto many = parse(big);
+    ASSERT_TRUE(many.has_value());
+    EXPECT_EQ(many->dump(), expect);
 }
 
 TEST(JsonParse, TrailingDataAndDepth) {
