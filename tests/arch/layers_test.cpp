@@ -36,6 +36,14 @@ const std::map<std::string, int> kLayer = {
 // Same-layer includes that are allowed (from -> to).
 const std::set<std::pair<std::string, std::string>> kPeers = {};
 
+// Known upward includes still being removed (file -> folder). Each entry is a debt: the test also
+// fails when an entry is no longer needed, so the list only shrinks.
+const std::set<std::pair<std::string, std::string>> kPendingUp = {
+    {"realtime/record_events.cpp", "api"},
+    {"realtime/record_events.cpp", "app"},
+    {"realtime/broker.cpp", "app"},
+};
+
 std::string folderOf(const fs::path& rel) { return rel.begin()->string(); }
 
 }  // namespace
@@ -47,6 +55,7 @@ TEST(ArchitectureLayers, IncludesPointDown) {
     // the input is our source tree, so std::regex is fine here.
     const std::regex include(R"re(^\s*#\s*include\s*"([a-z_]+)/[^"]+")re");
     std::vector<std::string> violations;
+    std::set<std::pair<std::string, std::string>> pendingSeen;
     int filesRead = 0;
     for (auto& entry : fs::recursive_directory_iterator(core)) {
         if (!entry.is_regular_file()) continue;
@@ -71,12 +80,19 @@ TEST(ArchitectureLayers, IncludesPointDown) {
             if (toLayer == kLayer.end()) continue;  // not a core folder (e.g. "pb/plugin.hpp" of the SDK)
             const bool down = toLayer->second < fromLayer->second;
             const bool peer = toLayer->second == fromLayer->second && kPeers.count({from, to});
+            if (!down && !peer && kPendingUp.count({rel.string(), to})) {
+                pendingSeen.insert({rel.string(), to});
+                continue;
+            }
             if (!down && !peer)
                 violations.push_back("core/" + rel.string() + ":" + std::to_string(lineNo) + " (" + from + ", layer " +
                                      std::to_string(fromLayer->second) + ") includes " + to + "/ (layer " +
                                      std::to_string(toLayer->second) + ")");
         }
     }
+    for (auto& p : kPendingUp)
+        if (!pendingSeen.count(p))
+            violations.push_back("kPendingUp entry no longer needed, remove it: " + p.first + " -> " + p.second);
     EXPECT_GT(filesRead, 50);
     std::string all;
     for (auto& v : violations) all += "\n  " + v;
@@ -93,8 +109,8 @@ TEST(ArchitectureLayers, SdkIncludesNothingFromCore) {
         std::string line;
         for (int lineNo = 1; std::getline(in, line); ++lineNo) {
             std::smatch m;
-            if (std::regex_search(line, m, include))
-                EXPECT_EQ(m[1].str(), "pb") << entry.path() << ":" << lineNo << " includes " << line;
+            if (!std::regex_search(line, m, include)) continue;
+            EXPECT_EQ(m[1].str(), "pb") << entry.path() << ":" << lineNo << " includes " << line;
         }
     }
 }
