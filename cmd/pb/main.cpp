@@ -1,6 +1,6 @@
 // pb: the thin command line on top of pbcore (mirrors PocketBase's CLI). The commands live in
-// pb::Cli (core/app/cli.hpp), which programs embedding pbcore reuse.
-#include "app/cli.hpp"
+// pb::Cli (core/serve/cli.hpp), which programs embedding pbcore reuse.
+#include "serve/cli.hpp"
 
 int main(int argc, char** argv) {
     pb::App app(pb::Cli::appOptions(argc, argv));

@@ -11,7 +11,7 @@ namespace pb::api {
 void registerRecordAuthEmailRoutes(App& app);
 // request-otp, auth-with-otp; the __pbOTPCleanup__ / __pbMFACleanup__ cron jobs.
 void registerRecordAuthOtpRoutes(App& app);
-// POST /api/settings/test/email; stops the mailer on terminate.
+// POST /api/settings/test/email.
 void registerMailRoutes(App& app);
 
 // MFA step of an auth response (PocketBase's checkMFA). Returns true when it wrote the

@@ -3,8 +3,8 @@
 
 #include "api/middlewares.hpp"
 #include "api/routes.hpp"
+#include "app/record_files.hpp"
 #include "files/mime.hpp"
-#include "files/record_files.hpp"
 #include "files/thumbs.hpp"
 #include "records/rule_sql.hpp"
 #include "util/strings.hpp"
@@ -177,7 +177,6 @@ void serveFile(RequestEvent& e) {
 }  // namespace
 
 void registerFileRoutes(App& app) {
-    files::bindStorageCleanup(app);
     auto& g = app.router().group("/api/files");
     g.post("/token", fileToken);
     g.get("/{collection}/{recordId}/{filename}", serveFile);

@@ -8,8 +8,8 @@
 
 #include "api/auth_flows.hpp"
 #include "api/middlewares.hpp"
+#include "app/record_mails.hpp"
 #include "auth/jwt.hpp"
-#include "mail/record_mails.hpp"
 #include "records/validator.hpp"
 #include "util/random.hpp"
 #include "util/strings.hpp"

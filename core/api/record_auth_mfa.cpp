@@ -1,7 +1,7 @@
 // MFA enforcement (PocketBase's checkMFA) and auth origins / auth alert emails, both run from
 // the default action of OnRecordAuthRequest (see authResponse in record_auth.cpp).
 #include "api/auth_flows.hpp"
-#include "mail/record_mails.hpp"
+#include "app/record_mails.hpp"
 #include "records/rule_sql.hpp"
 #include "util/hash.hpp"
 #include "util/time.hpp"

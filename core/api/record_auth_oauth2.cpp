@@ -7,7 +7,7 @@
 #include "api/middlewares.hpp"
 #include "auth/oauth2.hpp"
 #include "files/mime.hpp"
-#include "http/client.hpp"
+#include "net/http_client.hpp"
 #include "realtime/broker.hpp"
 #include "records/validator.hpp"
 #include "util/random.hpp"
@@ -81,12 +81,12 @@ struct Avatar {
 // Downloads the provider avatar through the SSRF-safe client; nullopt (logged) on any failure.
 std::optional<Avatar> downloadAvatar(App& app, const std::string& url) {
     try {
-        http::ClientRequest req;
+        net::ClientRequest req;
         req.url = url;
         req.timeoutMs = kAvatarTimeoutMs;
         req.followRedirects = true;
         req.blockPrivateAddresses = true;
-        auto res = http::send(req);
+        auto res = net::send(req);
         if (res.status < 200 || res.status > 299) throw std::runtime_error("status " + std::to_string(res.status));
         Avatar a;
         a.data = std::move(res.body);

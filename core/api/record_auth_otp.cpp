@@ -8,7 +8,7 @@
 #include "api/auth_flows.hpp"
 #include "auth/password.hpp"
 #include "cron/cron.hpp"
-#include "mail/record_mails.hpp"
+#include "app/record_mails.hpp"
 #include "records/validator.hpp"
 #include "util/random.hpp"
 #include "util/time.hpp"

@@ -9,7 +9,7 @@
 #include "api/record_expand.hpp"
 #include "api/record_upsert.hpp"
 #include "api/routes.hpp"
-#include "files/record_files.hpp"
+#include "app/record_files.hpp"
 #include "ratelimit/store.hpp"
 #include "records/rule_sql.hpp"
 #include "util/strings.hpp"

@@ -4,6 +4,10 @@
 
 namespace pb::api {
 
+// All of the below and the default middlewares.
+void registerRoutes(App& app);
+
+
 void registerHealthRoutes(App& app);
 void registerSettingsRoutes(App& app);
 void registerCollectionRoutes(App& app);

@@ -1,8 +1,7 @@
-// POST /api/settings/test/email and the mailer's lifecycle (stopped on terminate).
+// POST /api/settings/test/email.
 #include "api/auth_flows.hpp"
 #include "api/middlewares.hpp"
-#include "mail/mailer.hpp"
-#include "mail/record_mails.hpp"
+#include "app/record_mails.hpp"
 #include "records/validator.hpp"
 #include "util/random.hpp"
 
@@ -64,12 +63,6 @@ void testEmail(RequestEvent& e) {
 void registerMailRoutes(App& app) {
     auto& g = app.router().group("/api/settings");
     g.post("/test/email", testEmail, {requireSuperuserAuth()});
-    // After the server and the database stopped, deliver what is queued and join the thread.
-    App* a = &app;
-    app.hooks().onTerminate.bind(hook::Handler<TerminateEvent>{"__pbMailerStop__", 0, [a](TerminateEvent& e) {
-                                                                  e.next();
-                                                                  mail::stopMailer(*a);
-                                                              }, {}});
 }
 
 }  // namespace pb::api

@@ -1,17 +1,16 @@
 #include "app/app.hpp"
 
-#include <cstdlib>
 
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
 
+#include "app/record_files.hpp"
 #include "backup/backups.hpp"
 #include "cron/cron.hpp"
-#include "http/server.hpp"
-#include "plugin/host.hpp"
-#include "realtime/broker.hpp"
 #include "logs/log_writer.hpp"
+#include "mail/mailer.hpp"
+#include "realtime/broker.hpp"
 #include "util/time.hpp"
 
 namespace pb {
@@ -20,7 +19,8 @@ namespace fs = std::filesystem;
 
 // The scheduler exists from construction so framework code can add jobs before bootstrap().
 App::App(AppOptions opts) : opts_(std::move(opts)), cron_(std::make_unique<cron::Cron>()) {
-    backups_ = std::make_unique<backup::Backups>(*this);
+    backupsHost_ = makeBackupsHost();
+    backups_ = std::make_unique<backup::Backups>(*backupsHost_);
     // The auto backup job follows settings.backups.cron (loaded at bootstrap and on every update).
     hooks_.onSettingsReload.bind({"__pbAutoBackupReload__", 0, [this](SettingsReloadEvent& e) {
                                       e.next();
@@ -72,7 +72,8 @@ void App::bootstrap() {
         runSystemMigrations();
         realtime_ = std::make_unique<realtime::Broker>(*this);
         realtime::bindRecordEvents(*this);
-        registerRoutes();
+        files::bindStorageCleanup(*this);  // a deleted record's or collection's files go with it
+        registerSystemCronJobs();
         bootstrapped_ = true;
     });
 }
@@ -89,30 +90,6 @@ void App::runSystemMigrations() {
     reloadSettings();
 }
 
-void App::start(const std::string& host, uint16_t port) {
-    bootstrap();
-    ServeEvent e;
-    e.app = this;
-    hooks_.onServe.trigger(e, [&](ServeEvent&) {
-        http::ServerOptions so;
-        so.host = host;
-        so.port = port;
-        so.workerThreads = opts_.workerThreads;
-        // Tuning knobs for deployments and benchmarks (defaults suit most machines).
-        if (const char* w = std::getenv("PB_WORKER_THREADS"); w && std::atoi(w) > 0) so.workerThreads = std::atoi(w);
-        if (const char* r = std::getenv("PB_REACTOR_THREADS"); r && std::atoi(r) > 0) so.reactorThreads = std::atoi(r);
-        // Plugins load after the router is built and before serving (routes exist at once).
-        plugins_ = std::make_unique<plugin::PluginHost>(*this, plugin::PluginHost::defaultOptions(*this));
-        plugins_->start();
-        server_ = std::make_unique<http::Server>(so);
-        server_->start([this](http::Request& req, http::Response& res) { handle(req, res); });
-        registerSystemCronJobs();
-        cron_->start();
-    });
-}
-
-uint16_t App::port() const { return server_ ? server_->port() : 0; }
-
 void App::stop(bool isRestart) {
     if (!bootstrapped_ || stopped_.exchange(true)) return;
     TerminateEvent e;
@@ -122,11 +99,9 @@ void App::stop(bool isRestart) {
         if (cron_) cron_->stop();
         if (backups_) backups_->shutdown();  // a pending restore is cancelled
         if (realtime_) realtime_->shutdown();
-        if (server_) server_->stop();
-        server_.reset();
-        if (plugins_) plugins_->stop();  // TERMINATE, shutdown, unload - before the DB closes
         if (logs_) logs_->stop();  // flushes the queued logs
         if (db_) db_->close();
+        stopMailer();  // after everything that may queue mail has stopped
     });
 }
 

@@ -19,21 +19,20 @@
 
 namespace pb::backup {
 class Backups;
+class BackupsHost;
 }
 namespace pb::cron {
 class Cron;
-}
-namespace pb::http {
-class Server;
-}
-namespace pb::plugin {
-class PluginHost;
 }
 namespace pb::realtime {
 class Broker;
 }
 namespace pb::logs {
 class LogWriter;
+}
+namespace pb::mail {
+class Mailer;
+class MailerHost;
 }
 
 namespace pb {
@@ -149,10 +148,9 @@ public:
     void bootstrap();
     bool isBootstrapped() const { return bootstrapped_; }
 
-    // Starts serving in background threads (fires onServe first). Throws on bind failure.
-    void start(const std::string& host, uint16_t port);
-    uint16_t port() const;
-    // Stops serving: in-flight requests finish, cron stops, onTerminate fires, DB closes.
+    // Serving over HTTP is the serve layer's (serve/serving.hpp, PocketBase's apis.Serve): it
+    // fires onServe. Stopping fires onTerminate; its default action stops cron, backups and
+    // realtime, flushes the logs and closes the database. Idempotent.
     void stop(bool isRestart = false);
     // Handles one request through the router (used by the HTTP adapter, batch and tests).
     void handle(http::Request& req, http::Response& res);
@@ -173,13 +171,14 @@ public:
     using RestartHandler = std::function<void(std::function<void()> afterStop)>;
     void setRestartHandler(RestartHandler h);
     bool restart(std::function<void()> afterStop = {});
-    // The native plugin host (null until start()).
-    plugin::PluginHost* plugins() { return plugins_.get(); }
     // The realtime (SSE) broker; created by bootstrap().
     realtime::Broker& realtime() { return *realtime_; }
     bool hasRealtime() const { return realtime_ != nullptr; }
     // Request/app logs in auxiliary.db (background writer); null before bootstrap().
     logs::LogWriter* logWriter() { return logs_.get(); }
+    // The mailer (app_mail.cpp): one background thread; created on first use, stopped by stop()
+    // after the database closed (queued mail is still delivered).
+    mail::Mailer& mailer();
 
     // ---- record operations (run the model hooks; each is one write transaction) ----
     schema::CollectionPtr findCollection(const std::string& idOrName) const;
@@ -225,27 +224,31 @@ public:
     void logError(const std::string& msg);
 
 private:
-    void registerRoutes();
     void runSystemMigrations();
     void installRuleValidator();
     void registerSystemCronJobs();
+    void reloadCollectionsAfterRollback();
+    void stopMailer();
+    std::unique_ptr<backup::BackupsHost> makeBackupsHost();
 
     AppOptions opts_;
     std::unique_ptr<db::Database> db_;
     std::unique_ptr<schema::CollectionStore> collections_;
     std::unique_ptr<Settings> settings_;
     std::unique_ptr<cron::Cron> cron_;
-    std::unique_ptr<http::Server> server_;
     std::unique_ptr<logs::LogWriter> logs_;
     Hooks hooks_;
+    std::unique_ptr<backup::BackupsHost> backupsHost_;  // before backups_: outlives it
     std::unique_ptr<backup::Backups> backups_;
     std::mutex restartMu_;
     RestartHandler restartHandler_;
     std::unique_ptr<realtime::Broker> realtime_;
+    std::mutex mailerMu_;
+    std::unique_ptr<mail::MailerHost> mailerHost_;
+    std::unique_ptr<mail::Mailer> mailer_;
     router::Router<RequestEvent> router_;
     bool bootstrapped_ = false;
     std::atomic<bool> stopped_{false};
-    std::unique_ptr<plugin::PluginHost> plugins_;  // last: destroyed before hooks/router/cron
 };
 
 }  // namespace pb

@@ -10,103 +10,42 @@
 #include <memory>
 
 #include "app/app.hpp"
+#include "app/model_op.hpp"
 
 namespace pb {
-
-namespace {
-
-// Shared between the error path of one operation and its rollback callback so that
-// onCollectionAfter*Error fires exactly once: from the rollback when the operation itself had
-// completed (an enclosing transaction failed later), else from the operation's catch block.
-struct ErrorOnce {
-    bool completed = false;
-    bool fired = false;
-};
-
-void fireCollectionError(App& app, hook::Hook<CollectionEvent>& h, const schema::Collection& c, const std::string& type,
-                         std::exception_ptr err) {
-    schema::Collection copy = c;
-    CollectionEvent ee;
-    ee.app = &app;
-    ee.collection = &copy;
-    ee.type = type;
-    ee.error = std::move(err);
-    try {
-        h.trigger(ee);
-    } catch (const std::exception& ex) {
-        app.logError(std::string("collection after-error hook: ") + ex.what());
-    } catch (...) {
-    }
-}
-
-}  // namespace
 
 schema::CollectionPtr App::saveCollection(schema::Collection& c, bool validate) {
     // A new collection (POST, or new in an import) is never an update of a stored one.
     auto existing = c.isNew || c.id.empty() ? nullptr : collections_->find(c.id);
     if (existing && existing->id != c.id) existing = nullptr;  // matched by name only
     const bool isNew = !existing;
-    const std::string type = isNew ? "create" : "update";
-    auto& outer = isNew ? hooks_.onCollectionCreate : hooks_.onCollectionUpdate;
-    auto& exec = isNew ? hooks_.onCollectionCreateExecute : hooks_.onCollectionUpdateExecute;
-    auto& after = isNew ? hooks_.onCollectionAfterCreateSuccess : hooks_.onCollectionAfterUpdateSuccess;
-    auto& afterErr = isNew ? hooks_.onCollectionAfterCreateError : hooks_.onCollectionAfterUpdateError;
     CollectionEvent e;
     e.app = this;
     e.collection = &c;
-    e.type = type;
+    e.type = isNew ? "create" : "update";
+    modelop::Hooks<CollectionEvent> hooks{
+        isNew ? hooks_.onCollectionCreate : hooks_.onCollectionUpdate,
+        isNew ? hooks_.onCollectionCreateExecute : hooks_.onCollectionUpdateExecute,
+        isNew ? hooks_.onCollectionAfterCreateSuccess : hooks_.onCollectionAfterUpdateSuccess,
+        isNew ? hooks_.onCollectionAfterCreateError : hooks_.onCollectionAfterUpdateError};
     schema::CollectionPtr saved;
-    auto once = std::make_shared<ErrorOnce>();
-    try {
-        db_->write([&] {
-            outer.trigger(e, [&](CollectionEvent& ev) {
-                hooks_.onCollectionValidate.trigger(ev, [&](CollectionEvent& vev) {
-                    collections_->prepareForSave(*vev.collection);
-                    if (vev.collection->isView()) schema::inferViewFields(*db_, *vev.collection, collections_->all());
-                    if (!validate) return;
-                    auto errs = collections_->validate(*vev.collection, existing.get());
-                    if (errs.size() > 0)
-                        throw badRequest(isNew ? "Failed to create collection." : "Failed to update collection.", errs);
-                });
-                exec.trigger(ev, [&](CollectionEvent& xev) {
-                    // The store publishes its cache at once; a later rollback reloads it.
-                    db_->afterRollback([this, once, snap = *xev.collection, &afterErr, type] {
-                        try {
-                            collections_->load();
-                        } catch (const std::exception& ex) {
-                            logError(std::string("collections reload after rollback: ") + ex.what());
-                        }
-                        if (once->completed && !once->fired) {
-                            once->fired = true;
-                            fireCollectionError(*this, afterErr, snap, type,
-                                                std::make_exception_ptr(std::runtime_error("transaction rolled back")));
-                        }
-                    });
-                    saved = collections_->save(*xev.collection, validate);
-                    *xev.collection = *saved;
-                    db_->afterCommit([this, snap = saved, &after, type] {
-                        schema::Collection copy = *snap;
-                        CollectionEvent ae;
-                        ae.app = this;
-                        ae.collection = &copy;
-                        ae.type = type;
-                        try {
-                            after.trigger(ae);
-                        } catch (const std::exception& ex) {
-                            logError(std::string("collection after-success hook: ") + ex.what());
-                        }
-                    });
-                });
-            });
-            once->completed = true;
+    modelop::Steps<CollectionEvent, schema::Collection> steps;
+    steps.validate = [&](CollectionEvent& ev) {
+        hooks_.onCollectionValidate.trigger(ev, [&](CollectionEvent& vev) {
+            collections_->prepareForSave(*vev.collection);
+            if (vev.collection->isView()) schema::inferViewFields(*db_, *vev.collection, collections_->all());
+            if (!validate) return;
+            auto errs = collections_->validate(*vev.collection, existing.get());
+            if (errs.size() > 0) throw badRequest(isNew ? "Failed to create collection." : "Failed to update collection.", errs);
         });
-    } catch (...) {
-        if (!once->fired) {
-            once->fired = true;
-            fireCollectionError(*this, afterErr, c, type, std::current_exception());
-        }
-        throw;
-    }
+    };
+    steps.persist = [&](CollectionEvent& xev) {
+        saved = collections_->save(*xev.collection, validate);
+        *xev.collection = *saved;
+    };
+    steps.snapshot = [&](CollectionEvent&) { return std::make_shared<schema::Collection>(*saved); };
+    steps.onRollback = [this] { reloadCollectionsAfterRollback(); };
+    modelop::run(*this, *db_, e, hooks, steps, "collection");
     return saved ? saved : collections_->find(c.id);
 }
 
@@ -116,45 +55,21 @@ void App::deleteCollection(const schema::Collection& target) {
     e.app = this;
     e.collection = &c;
     e.type = "delete";
-    auto once = std::make_shared<ErrorOnce>();
+    modelop::Hooks<CollectionEvent> hooks{hooks_.onCollectionDelete, hooks_.onCollectionDeleteExecute,
+                                          hooks_.onCollectionAfterDeleteSuccess, hooks_.onCollectionAfterDeleteError};
+    modelop::Steps<CollectionEvent, schema::Collection> steps;
+    steps.persist = [&](CollectionEvent& xev) { collections_->remove(xev.collection->id); };
+    steps.snapshot = [](CollectionEvent& xev) { return std::make_shared<schema::Collection>(*xev.collection); };
+    steps.onRollback = [this] { reloadCollectionsAfterRollback(); };
+    modelop::run(*this, *db_, e, hooks, steps, "collection");
+}
+
+// The store publishes its cache at once; a rolled-back save or delete reloads it from the database.
+void App::reloadCollectionsAfterRollback() {
     try {
-        db_->write([&] {
-            hooks_.onCollectionDelete.trigger(e, [&](CollectionEvent& ev) {
-                hooks_.onCollectionDeleteExecute.trigger(ev, [&](CollectionEvent& xev) {
-                    db_->afterRollback([this, once, snap = *xev.collection] {
-                        try {
-                            collections_->load();
-                        } catch (const std::exception& ex) {
-                            logError(std::string("collections reload after rollback: ") + ex.what());
-                        }
-                        if (once->completed && !once->fired) {
-                            once->fired = true;
-                            fireCollectionError(*this, hooks_.onCollectionAfterDeleteError, snap, "delete",
-                                                std::make_exception_ptr(std::runtime_error("transaction rolled back")));
-                        }
-                    });
-                    collections_->remove(xev.collection->id);
-                    db_->afterCommit([this, snap = *xev.collection]() mutable {
-                        CollectionEvent ae;
-                        ae.app = this;
-                        ae.collection = &snap;
-                        ae.type = "delete";
-                        try {
-                            hooks_.onCollectionAfterDeleteSuccess.trigger(ae);
-                        } catch (const std::exception& ex) {
-                            logError(std::string("collection after-delete hook: ") + ex.what());
-                        }
-                    });
-                });
-            });
-            once->completed = true;
-        });
-    } catch (...) {
-        if (!once->fired) {
-            once->fired = true;
-            fireCollectionError(*this, hooks_.onCollectionAfterDeleteError, c, "delete", std::current_exception());
-        }
-        throw;
+        collections_->load();
+    } catch (const std::exception& ex) {
+        logError(std::string("collections reload after rollback: ") + ex.what());
     }
 }
 

@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "app/app.hpp"
+#include "app/model_op.hpp"
 #include "records/filter/filter_compiler.hpp"
 #include "records/sort.hpp"
 #include "records/validator.hpp"
@@ -138,28 +139,6 @@ void prepareForSave(Record& r, bool isNew) {
     if (c.name == "_superusers") r.setRaw("verified", true);
 }
 
-// Lets On*AfterError fire exactly once per operation: from its catch block when it failed itself,
-// or from the rollback callback when it had completed and an enclosing transaction failed later.
-struct ErrorOnce {
-    bool completed = false;
-    bool fired = false;
-};
-
-void fireRecordError(App& app, const hook::Hook<RecordEvent>& h, Record& r, const std::string& type,
-                     std::exception_ptr err) {
-    RecordEvent ee;
-    ee.app = &app;
-    ee.record = &r;
-    ee.type = type;
-    ee.error = std::move(err);
-    try {
-        h.trigger(ee);
-    } catch (const std::exception& ex) {
-        app.logError(std::string("after-error hook: ") + ex.what());
-    } catch (...) {
-    }
-}
-
 // Maps "UNIQUE constraint failed: t.a, t.b" to field errors.
 json::Value uniqueErrors(const std::string& msg) {
     json::Value errs = json::Value::object();
@@ -180,114 +159,85 @@ void App::save(Record& r, bool validate) {
     const bool isNew = r.isNew();
     const auto& c = r.collection();
     if (c.isView()) throw badRequest("View collections are read-only.");
+    const char* failMessage = isNew ? "Failed to create record." : "Failed to update record.";
     RecordEvent e;
     e.app = this;
     e.record = &r;
     e.type = isNew ? "create" : "update";
-    auto& outer = isNew ? hooks_.onRecordCreate : hooks_.onRecordUpdate;
-    auto& exec = isNew ? hooks_.onRecordCreateExecute : hooks_.onRecordUpdateExecute;
-    auto& after = isNew ? hooks_.onRecordAfterCreateSuccess : hooks_.onRecordAfterUpdateSuccess;
-    auto& afterErr = isNew ? hooks_.onRecordAfterCreateError : hooks_.onRecordAfterUpdateError;
-    auto once = std::make_shared<ErrorOnce>();
-    try {
-        db_->write([&] {
-            outer.trigger(e, [&](RecordEvent& ev) {
-                prepareForSave(*ev.record, isNew);
-                if (validate) {
-                    hooks_.onRecordValidate.trigger(ev, [&](RecordEvent& vev) {
-                        auto errs = records::validateRecord(*vev.record, [this](const std::string& cid, const std::vector<std::string>& ids) {
-                            std::vector<std::string> missing;
-                            auto rc = findCollection(cid);
-                            for (auto& id : ids)
-                                if (!rc || !findRecordById(rc, id)) missing.push_back(id);
-                            return missing;
-                        });
-                        if (c.isAuth() && isNew && !vev.record->getString("password").empty() == false)
-                            errs.set("password", fieldError("validation_required", "Cannot be blank."));
-                        // Auth record ids are unique across all auth collections.
-                        if (c.isAuth() && isNew && !errs.has("id")) {
-                            for (auto& other : collections_->all()) {
-                                if (!other->isAuth() || other->id == c.id) continue;
-                                if (findRecordById(other, vev.record->id())) {
-                                    errs.set("id", fieldError("validation_invalid_auth_id", "Invalid or duplicated auth record id."));
-                                    break;
-                                }
-                            }
-                        }
-                        if (!isNew && vev.record->id() != vev.record->original()["id"].getString())
-                            errs.set("id", fieldError("validation_pk_change", "The record primary key cannot be changed."));
-                        if (errs.size() > 0)
-                            throw badRequest(isNew ? "Failed to create record." : "Failed to update record.", errs);
-                    });
-                }
-                exec.trigger(ev, [&](RecordEvent& xev) {
-                    Record& rec = *xev.record;
-                    std::vector<std::string> cols;
-                    db::Params params;
-                    for (auto& f : rec.collection().fields) {
-                        cols.push_back(quoteIdent(f.name));
-                        params.push_back(Record::toDbValue(f, rec.get(f.name)));
-                    }
-                    try {
-                        if (isNew) {
-                            std::string sql = "INSERT INTO " + quoteIdent(rec.collection().name) + " (" + str::join(cols, ",") +
-                                              ") VALUES (" + str::join(std::vector<std::string>(cols.size(), "?"), ",") + ")";
-                            db_->exec(sql, params);
-                        } else {
-                            std::vector<std::string> sets;
-                            for (auto& col : cols) sets.push_back(col + "=?");
-                            params.push_back(rec.original()["id"].getString());
-                            db_->exec("UPDATE " + quoteIdent(rec.collection().name) + " SET " + str::join(sets, ",") +
-                                          " WHERE `id`=?",
-                                      params);
-                        }
-                        // Raising trust revokes earlier links (GHSA-pq7p-mc74-g65w): an
-                        // unverified -> verified transition deletes the record's external auths.
-                        if (!isNew && rec.collection().isAuth() && rec.verified() && !rec.original()["verified"].getBool()) {
-                            if (auto ea = findCollection("_externalAuths")) {
-                                auto rows = db_->query("SELECT * FROM `_externalAuths` WHERE `collectionRef`=? AND `recordRef`=?",
-                                                       {rec.collection().id, rec.id()});
-                                for (auto& row : rows) deleteRecord(*recordFromRow(ea, row));
-                            }
-                        }
-                    } catch (const db::DbError& dbe) {
-                        if (dbe.isConstraintUnique())
-                            throw badRequest(isNew ? "Failed to create record." : "Failed to update record.", uniqueErrors(dbe.what()));
-                        throw;
-                    }
-                    // After-hooks only once the row was written (a handler that skips next()
-                    // skips them too). Copy the record: the caller may reuse it.
-                    auto snapshot = std::make_shared<Record>(rec);
-                    snapshot->markPersisted();
-                    db_->afterCommit([this, snapshot, &after, type = ev.type] {
-                        RecordEvent ae;
-                        ae.app = this;
-                        ae.record = snapshot.get();
-                        ae.type = type;
-                        try {
-                            after.trigger(ae);
-                        } catch (const std::exception& ex) {
-                            logError(std::string("after-success hook: ") + ex.what());
-                        }
-                    });
-                    db_->afterRollback([this, snapshot, once, &afterErr, type = ev.type] {
-                        if (once->completed && !once->fired) {
-                            once->fired = true;
-                            fireRecordError(*this, afterErr, *snapshot, type,
-                                            std::make_exception_ptr(std::runtime_error("transaction rolled back")));
-                        }
-                    });
-                });
+    modelop::Hooks<RecordEvent> hooks{isNew ? hooks_.onRecordCreate : hooks_.onRecordUpdate,
+                                      isNew ? hooks_.onRecordCreateExecute : hooks_.onRecordUpdateExecute,
+                                      isNew ? hooks_.onRecordAfterCreateSuccess : hooks_.onRecordAfterUpdateSuccess,
+                                      isNew ? hooks_.onRecordAfterCreateError : hooks_.onRecordAfterUpdateError};
+    modelop::Steps<RecordEvent, Record> steps;
+    steps.validate = [&](RecordEvent& ev) {
+        prepareForSave(*ev.record, isNew);
+        if (!validate) return;
+        hooks_.onRecordValidate.trigger(ev, [&](RecordEvent& vev) {
+            auto errs = records::validateRecord(*vev.record, [this](const std::string& cid, const std::vector<std::string>& ids) {
+                std::vector<std::string> missing;
+                auto rc = findCollection(cid);
+                for (auto& id : ids)
+                    if (!rc || !findRecordById(rc, id)) missing.push_back(id);
+                return missing;
             });
-            once->completed = true;
+            if (c.isAuth() && isNew && vev.record->getString("password").empty())
+                errs.set("password", fieldError("validation_required", "Cannot be blank."));
+            // Auth record ids are unique across all auth collections.
+            if (c.isAuth() && isNew && !errs.has("id")) {
+                for (auto& other : collections_->all()) {
+                    if (!other->isAuth() || other->id == c.id) continue;
+                    if (findRecordById(other, vev.record->id())) {
+                        errs.set("id", fieldError("validation_invalid_auth_id", "Invalid or duplicated auth record id."));
+                        break;
+                    }
+                }
+            }
+            if (!isNew && vev.record->id() != vev.record->original()["id"].getString())
+                errs.set("id", fieldError("validation_pk_change", "The record primary key cannot be changed."));
+            if (errs.size() > 0) throw badRequest(failMessage, errs);
         });
-    } catch (...) {
-        if (!once->fired) {
-            once->fired = true;
-            fireRecordError(*this, afterErr, r, e.type, std::current_exception());
+    };
+    steps.persist = [&](RecordEvent& xev) {
+        Record& rec = *xev.record;
+        std::vector<std::string> cols;
+        db::Params params;
+        for (auto& f : rec.collection().fields) {
+            cols.push_back(quoteIdent(f.name));
+            params.push_back(Record::toDbValue(f, rec.get(f.name)));
         }
-        throw;
-    }
+        try {
+            if (isNew) {
+                std::string sql = "INSERT INTO " + quoteIdent(rec.collection().name) + " (" + str::join(cols, ",") +
+                                  ") VALUES (" + str::join(std::vector<std::string>(cols.size(), "?"), ",") + ")";
+                db_->exec(sql, params);
+            } else {
+                std::vector<std::string> sets;
+                for (auto& col : cols) sets.push_back(col + "=?");
+                params.push_back(rec.original()["id"].getString());
+                db_->exec("UPDATE " + quoteIdent(rec.collection().name) + " SET " + str::join(sets, ",") + " WHERE `id`=?",
+                          params);
+            }
+            // Raising trust revokes earlier links (GHSA-pq7p-mc74-g65w): an
+            // unverified -> verified transition deletes the record's external auths.
+            if (!isNew && rec.collection().isAuth() && rec.verified() && !rec.original()["verified"].getBool()) {
+                if (auto ea = findCollection("_externalAuths")) {
+                    auto rows = db_->query("SELECT * FROM `_externalAuths` WHERE `collectionRef`=? AND `recordRef`=?",
+                                           {rec.collection().id, rec.id()});
+                    for (auto& row : rows) deleteRecord(*recordFromRow(ea, row));
+                }
+            }
+        } catch (const db::DbError& dbe) {
+            if (dbe.isConstraintUnique()) throw badRequest(failMessage, uniqueErrors(dbe.what()));
+            throw;
+        }
+    };
+    // The after-hooks get a copy: the caller may reuse the record.
+    steps.snapshot = [](RecordEvent& xev) {
+        auto snap = std::make_shared<Record>(*xev.record);
+        snap->markPersisted();
+        return snap;
+    };
+    modelop::run(*this, *db_, e, hooks, steps, "record");
     r.markPersisted();
 }
 
@@ -302,71 +252,43 @@ void App::deleteRecord(Record& r) {
     e.app = this;
     e.record = &r;
     e.type = "delete";
-    auto once = std::make_shared<ErrorOnce>();
-    try {
-        db_->write([&] {
-            hooks_.onRecordDelete.trigger(e, [&](RecordEvent& ev) {
-                hooks_.onRecordDeleteExecute.trigger(ev, [&](RecordEvent& xev) {
-                    Record& rec = *xev.record;
-                    const std::string rid = rec.id();
-                    // References from other collections: cascade or detach.
-                    for (auto& other : collections_->all()) {
-                        if (other->isView()) continue;
-                        for (auto& f : other->fields) {
-                            if (f.type != FT::Relation || f.relationCollectionId() != rec.collection().id) continue;
-                            std::string sql = f.isMultiple()
-                                ? "SELECT * FROM " + quoteIdent(other->name) + " WHERE EXISTS (SELECT 1 FROM json_each(" +
-                                      quoteIdent(f.name) + ") WHERE value=?)"
-                                : "SELECT * FROM " + quoteIdent(other->name) + " WHERE " + quoteIdent(f.name) + "=?";
-                            for (auto& row : db_->query(sql, {rid})) {
-                                auto ref = recordFromRow(other, row);
-                                if (ref->id() == rid && other->id == rec.collection().id) continue;
-                                auto list = ref->getStringList(f.name);
-                                std::erase(list, rid);
-                                if (f.opts["cascadeDelete"].getBool() && (!f.isMultiple() || list.empty())) {
-                                    deleteRecord(*ref);
-                                    continue;
-                                }
-                                if (f.required() && list.empty())
-                                    throw badRequest("The record cannot be deleted because it is part of a required reference in another record.");
-                                json::Value v = json::Value::array();
-                                for (auto& s : list) v.push(s);
-                                ref->set(f.name, v);
-                                save(*ref, false);
-                            }
-                        }
+    modelop::Hooks<RecordEvent> hooks{hooks_.onRecordDelete, hooks_.onRecordDeleteExecute, hooks_.onRecordAfterDeleteSuccess,
+                                      hooks_.onRecordAfterDeleteError};
+    modelop::Steps<RecordEvent, Record> steps;
+    steps.persist = [&](RecordEvent& xev) {
+        Record& rec = *xev.record;
+        const std::string rid = rec.id();
+        // References from other collections: cascade or detach.
+        for (auto& other : collections_->all()) {
+            if (other->isView()) continue;
+            for (auto& f : other->fields) {
+                if (f.type != FT::Relation || f.relationCollectionId() != rec.collection().id) continue;
+                std::string sql = f.isMultiple()
+                    ? "SELECT * FROM " + quoteIdent(other->name) + " WHERE EXISTS (SELECT 1 FROM json_each(" +
+                          quoteIdent(f.name) + ") WHERE value=?)"
+                    : "SELECT * FROM " + quoteIdent(other->name) + " WHERE " + quoteIdent(f.name) + "=?";
+                for (auto& row : db_->query(sql, {rid})) {
+                    auto ref = recordFromRow(other, row);
+                    if (ref->id() == rid && other->id == rec.collection().id) continue;
+                    auto list = ref->getStringList(f.name);
+                    std::erase(list, rid);
+                    if (f.opts["cascadeDelete"].getBool() && (!f.isMultiple() || list.empty())) {
+                        deleteRecord(*ref);
+                        continue;
                     }
-                    db_->exec("DELETE FROM " + quoteIdent(rec.collection().name) + " WHERE `id`=?", {rid});
-                    auto snapshot = std::make_shared<Record>(rec);
-                    db_->afterCommit([this, snapshot] {
-                        RecordEvent ae;
-                        ae.app = this;
-                        ae.record = snapshot.get();
-                        ae.type = "delete";
-                        try {
-                            hooks_.onRecordAfterDeleteSuccess.trigger(ae);
-                        } catch (const std::exception& ex) {
-                            logError(std::string("after-delete hook: ") + ex.what());
-                        }
-                    });
-                    db_->afterRollback([this, snapshot, once] {
-                        if (once->completed && !once->fired) {
-                            once->fired = true;
-                            fireRecordError(*this, hooks_.onRecordAfterDeleteError, *snapshot, "delete",
-                                            std::make_exception_ptr(std::runtime_error("transaction rolled back")));
-                        }
-                    });
-                });
-            });
-            once->completed = true;
-        });
-    } catch (...) {
-        if (!once->fired) {
-            once->fired = true;
-            fireRecordError(*this, hooks_.onRecordAfterDeleteError, r, "delete", std::current_exception());
+                    if (f.required() && list.empty())
+                        throw badRequest("The record cannot be deleted because it is part of a required reference in another record.");
+                    json::Value v = json::Value::array();
+                    for (auto& s : list) v.push(s);
+                    ref->set(f.name, v);
+                    save(*ref, false);
+                }
+            }
         }
-        throw;
-    }
+        db_->exec("DELETE FROM " + quoteIdent(rec.collection().name) + " WHERE `id`=?", {rid});
+    };
+    steps.snapshot = [](RecordEvent& xev) { return std::make_shared<Record>(*xev.record); };
+    modelop::run(*this, *db_, e, hooks, steps, "record");
 }
 
 json::Value App::recordJson(Record& r, RequestEvent* req) {

@@ -2,8 +2,8 @@
 // the @request.* view and JSON responses with ?fields applied.
 #include <cmath>
 
-#include "api/fields_picker.hpp"
 #include "app/app.hpp"
+#include "util/fields_picker.hpp"
 #include "util/multipart.hpp"
 #include "util/strings.hpp"
 
@@ -115,7 +115,7 @@ void RequestEvent::json(int status, const json::Value& v) {
     auto fields = request.queryParam("fields");
     if (fields && !fields->empty() && status >= 200 && status < 300) {
         json::Value copy = v;
-        api::pickFields(copy, *fields, isListEnvelope);
+        pickFields(copy, *fields, isListEnvelope);
         router::RequestEventBase::json(status, copy);
         return;
     }

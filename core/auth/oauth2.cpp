@@ -5,7 +5,7 @@
 #include <cmath>
 
 #include "auth/jwt.hpp"
-#include "http/client.hpp"
+#include "net/http_client.hpp"
 #include "util/base64.hpp"
 #include "util/hash.hpp"
 #include "util/strings.hpp"
@@ -53,11 +53,11 @@ long remainingMs(Deadline deadline) {
     return static_cast<long>(left);
 }
 
-http::ClientResponse call(http::ClientRequest req, Deadline deadline) {
+net::ClientResponse call(net::ClientRequest req, Deadline deadline) {
     req.timeoutMs = remainingMs(deadline);
     req.maxResponseBytes = 8u << 20;
     try {
-        return http::send(req);
+        return net::send(req);
     } catch (const std::exception& ex) {
         throw Error(ex.what());
     }
@@ -92,7 +92,7 @@ bool truthy(const json::Value& v) {
 }
 
 std::string bearerGet(const Provider& p, const std::string& url, const Token& t, Deadline deadline, int* statusOut = nullptr) {
-    http::ClientRequest req;
+    net::ClientRequest req;
     req.url = url;
     req.headers = {{"Authorization", "Bearer " + t.accessToken}, {"Accept", "application/json"}};
     auto res = call(req, deadline);
@@ -209,11 +209,11 @@ Token fetchToken(const Provider& p, const std::string& code, const std::string& 
     if (p.info.pkce) form.emplace_back("code_verifier", codeVerifier);
     form.emplace_back("client_id", p.clientId);
     form.emplace_back("client_secret", p.clientSecret);
-    http::ClientRequest req;
+    net::ClientRequest req;
     req.method = "POST";
     req.url = p.info.tokenURL;
     req.headers = {{"Content-Type", "application/x-www-form-urlencoded"}, {"Accept", "application/json"}};
-    req.body = http::formEncode(form);
+    req.body = net::formEncode(form);
     auto res = call(req, deadline);
     if (res.status < 200 || res.status > 299)
         throw Error("oauth2: cannot fetch token: " + std::to_string(res.status) + "\nResponse: " + truncated(res.body));

@@ -1,7 +1,7 @@
 #pragma once
 // OAuth2 providers (PocketBase tools/auth): the known provider table, a provider configured from
 // an auth collection's `oauth2.providers[]` entry, the authorization URL, the code exchange and
-// the user info lookup. All network calls go through http::send with a deadline; failures throw
+// the user info lookup. All network calls go through net::send with a deadline; failures throw
 // oauth2::Error (the API layer turns them into 400s).
 #include <chrono>
 #include <optional>

@@ -10,7 +10,6 @@
 #include <filesystem>
 #include <fstream>
 
-#include "app/app.hpp"
 #include "backup/archive.hpp"
 #include "cron/cron.hpp"
 #include "files/storage.hpp"
@@ -161,12 +160,12 @@ private:
     bool armed_ = true;
 };
 
-Backups::Backups(App& app) : app_(app) {}
+Backups::Backups(BackupsHost& host) : host_(host) {}
 
 Backups::~Backups() { shutdown(); }
 
-std::string Backups::dir() const { return (fs::path(app_.dataDir()) / kBackupsDirName).string(); }
-std::string Backups::tempDir() const { return (fs::path(app_.dataDir()) / kTempDirName).string(); }
+std::string Backups::dir() const { return (fs::path(host_.dataDir()) / kBackupsDirName).string(); }
+std::string Backups::tempDir() const { return (fs::path(host_.dataDir()) / kTempDirName).string(); }
 
 std::optional<std::string> Backups::path(const std::string& key) const {
     if (!files::safeSegment(key)) return std::nullopt;
@@ -211,7 +210,7 @@ void Backups::end() {
 }
 
 std::string Backups::generateName(const std::string& prefix) const {
-    std::string appName = str::snakeCase(app_.settings().section("meta")["appName"].getString());
+    std::string appName = str::snakeCase(host_.settingsSection("meta")["appName"].getString());
     if (appName.size() > 50) appName.resize(50);
     return prefix + appName + "_" + utcStamp() + ".zip";
 }
@@ -226,11 +225,8 @@ void Backups::cleanupTemp() {
 std::string Backups::create(std::string name) {
     if (!tryBegin(name)) throw BusyError();
     ActiveGuard guard(*this);
-    BackupEvent e;
-    e.app = &app_;
-    e.name = std::move(name);
-    e.exclude = defaultExclude();
-    app_.hooks().onBackupCreate.trigger(e, [this](BackupEvent& ev) {
+    BackupRequest e{std::move(name), defaultExclude()};
+    host_.aroundCreate(e, [this](BackupRequest& ev) {
         if (ev.name.empty()) ev.name = generateName("pb_backup_");
         if (!files::safeSegment(ev.name)) throw std::runtime_error("invalid backup name");
         doCreate(ev.name, ev.exclude);
@@ -239,7 +235,7 @@ std::string Backups::create(std::string name) {
 }
 
 void Backups::doCreate(const std::string& name, const std::vector<std::string>& exclude) {
-    const fs::path dataDir(app_.dataDir());
+    const fs::path dataDir(host_.dataDir());
     // Inside the data dir: hard links and the final rename stay on one filesystem.
     fs::create_directories(tempDir());
     const std::string id = random::string(10, "abcdefghijklmnopqrstuvwxyz0123456789");
@@ -330,7 +326,7 @@ void Backups::restoreAsync(const std::string& key, int delayMs) {
             doRestore(key, defaultExclude());
             guard.dismiss();  // stays active until the process re-execs
         } catch (const std::exception& ex) {
-            app_.logError(std::string("Failed to restore backup ") + key + ": " + ex.what());
+            host_.logError(std::string("Failed to restore backup ") + key + ": " + ex.what());
         }
     });
 }
@@ -343,11 +339,8 @@ void Backups::restore(const std::string& key) {
 }
 
 void Backups::doRestore(const std::string& key, const std::vector<std::string>& exclude) {
-    BackupEvent e;
-    e.app = &app_;
-    e.name = key;
-    e.exclude = exclude;
-    app_.hooks().onBackupRestore.trigger(e, [this](BackupEvent& ev) {
+    BackupRequest e{key, exclude};
+    host_.aroundRestore(e, [this](BackupRequest& ev) {
         auto zipPath = path(ev.name);
         if (!zipPath || !exists(ev.name)) throw std::runtime_error("missing or invalid backup file \"" + ev.name + "\" to restore");
         fs::create_directories(tempDir());
@@ -360,7 +353,7 @@ void Backups::doRestore(const std::string& key, const std::vector<std::string>& 
             throw std::runtime_error("data.db file is invalid: " + why);
 
         // The swap runs after the clean shutdown (no open database), then the process re-execs.
-        const fs::path dataDir(app_.dataDir());
+        const fs::path dataDir(host_.dataDir());
         const fs::path oldDir = fs::path(tempDir()) / ("old_pb_data_" + random::string(8));
         auto swap = [dataDir, oldDir, extracted, exclude = ev.exclude] {
             moveDirContent(dataDir, oldDir, exclude);
@@ -371,7 +364,7 @@ void Backups::doRestore(const std::string& key, const std::vector<std::string>& 
                 throw;
             }
         };
-        if (!app_.restart(swap)) throw std::runtime_error("the app cannot restart itself (not started by `serve`)");
+        if (!host_.restart(swap)) throw std::runtime_error("the app cannot restart itself (not started by `serve`)");
         cleanup.path.clear();  // the swap needs it; the next bootstrap removes the temp dir
     });
 }
@@ -395,15 +388,15 @@ void Backups::shutdown() {
 // ---- auto backups ----
 
 void Backups::loadCronJob() {
-    const std::string expr = app_.settings().section("backups")["cron"].getString();
+    const std::string expr = host_.settingsSection("backups")["cron"].getString();
     if (expr.empty()) {
-        app_.cron().remove(kCronJobId);
+        host_.cron().remove(kCronJobId);
         return;
     }
     try {
-        app_.cron().add(kCronJobId, expr, [this] { runAutoBackup(); });
+        host_.cron().add(kCronJobId, expr, [this] { runAutoBackup(); });
     } catch (const std::exception& ex) {
-        app_.logError(std::string("[Backup cron] invalid expression: ") + ex.what());
+        host_.logError(std::string("[Backup cron] invalid expression: ") + ex.what());
     }
 }
 
@@ -412,9 +405,9 @@ void Backups::runAutoBackup() {
     try {
         create(name);
     } catch (const std::exception& ex) {
-        app_.logError("[Backup cron] Failed to create backup " + name + ": " + ex.what());
+        host_.logError("[Backup cron] Failed to create backup " + name + ": " + ex.what());
     }
-    const json::Value backupsSettings = app_.settings().section("backups");  // a copy: keep it alive
+    const json::Value backupsSettings = host_.settingsSection("backups");  // a copy: keep it alive
     const auto& maxKeepV = backupsSettings["cronMaxKeep"];
     const int64_t maxKeep = maxKeepV.isNumber() ? static_cast<int64_t>(maxKeepV.asNumber()) : 0;
     if (maxKeep <= 0) return;  // no explicit limit
@@ -428,7 +421,7 @@ void Backups::runAutoBackup() {
         try {
             remove(files[i].key);
         } catch (const std::exception& ex) {
-            app_.logError("[Backup cron] Failed to remove old autogenerated backup " + files[i].key + ": " + ex.what());
+            host_.logError("[Backup cron] Failed to remove old autogenerated backup " + files[i].key + ": " + ex.what());
         }
     }
 }

@@ -113,43 +113,49 @@ sqlite3_stmt* Connection::prepare(const std::string& sql) {
     return st;
 }
 
-void Connection::bindAll(sqlite3_stmt* st, const Params& params) {
-    int n = sqlite3_bind_parameter_count(st);
-    if (static_cast<int>(params.size()) != n)
-        throw DbError(SQLITE_RANGE, "bind: expected " + std::to_string(n) + " params, got " + std::to_string(params.size()));
-    for (int i = 0; i < n; ++i) {
-        const auto& v = params[static_cast<size_t>(i)];
+int bindParams(sqlite3_stmt* st, const Params& params) {
+    int i = 0;
+    for (const auto& v : params) {
+        ++i;
         int rc = SQLITE_OK;
         switch (v.type()) {
-            case json::Value::Type::Null: rc = sqlite3_bind_null(st, i + 1); break;
-            case json::Value::Type::Bool: rc = sqlite3_bind_int(st, i + 1, v.asBool() ? 1 : 0); break;
+            case json::Value::Type::Null: rc = sqlite3_bind_null(st, i); break;
+            case json::Value::Type::Bool: rc = sqlite3_bind_int(st, i, v.asBool() ? 1 : 0); break;
             case json::Value::Type::Number: {
                 double d = v.asNumber();
                 if (d == static_cast<double>(static_cast<int64_t>(d)) && d > -9e15 && d < 9e15)
-                    rc = sqlite3_bind_int64(st, i + 1, static_cast<int64_t>(d));
+                    rc = sqlite3_bind_int64(st, i, static_cast<int64_t>(d));
                 else
-                    rc = sqlite3_bind_double(st, i + 1, d);
+                    rc = sqlite3_bind_double(st, i, d);
                 break;
             }
             case json::Value::Type::String:
-                rc = sqlite3_bind_text(st, i + 1, v.asString().data(), static_cast<int>(v.asString().size()), SQLITE_TRANSIENT);
+                rc = sqlite3_bind_text(st, i, v.asString().data(), static_cast<int>(v.asString().size()), SQLITE_TRANSIENT);
                 break;
             case json::Value::Type::Raw: {
                 // Raw integers (e.g. date-part macros) bind as INTEGER, anything else as text.
                 const auto& t = v.asRaw().text;
                 char* end = nullptr;
                 long long n = t.empty() ? 0 : std::strtoll(t.c_str(), &end, 10);
-                if (!t.empty() && end && *end == '\0') rc = sqlite3_bind_int64(st, i + 1, n);
-                else rc = sqlite3_bind_text(st, i + 1, t.data(), static_cast<int>(t.size()), SQLITE_TRANSIENT);
+                if (!t.empty() && end && *end == '\0') rc = sqlite3_bind_int64(st, i, n);
+                else rc = sqlite3_bind_text(st, i, t.data(), static_cast<int>(t.size()), SQLITE_TRANSIENT);
                 break;
             }
             default: {
                 std::string t = v.dump(true);
-                rc = sqlite3_bind_text(st, i + 1, t.data(), static_cast<int>(t.size()), SQLITE_TRANSIENT);
+                rc = sqlite3_bind_text(st, i, t.data(), static_cast<int>(t.size()), SQLITE_TRANSIENT);
             }
         }
-        check(db_, rc, "bind");
+        if (rc != SQLITE_OK) return rc;
     }
+    return SQLITE_OK;
+}
+
+void Connection::bindAll(sqlite3_stmt* st, const Params& params) {
+    int n = sqlite3_bind_parameter_count(st);
+    if (static_cast<int>(params.size()) != n)
+        throw DbError(SQLITE_RANGE, "bind: expected " + std::to_string(n) + " params, got " + std::to_string(params.size()));
+    check(db_, bindParams(st, params), "bind");
 }
 
 int64_t Connection::exec(const std::string& sql, const Params& params) {

@@ -106,6 +106,11 @@ private:
     std::shared_ptr<const TraceFn> trace_;  // set once, before concurrent use
 };
 
+// The one binder of the project: binds params at 1..n. null -> NULL, bool -> 0/1, an integral
+// number -> INTEGER (other numbers REAL), string -> TEXT, json::Raw holding an integer -> INTEGER
+// (date-part macros) else TEXT, arrays/objects -> JSON text. Returns the first failing SQLite code.
+int bindParams(sqlite3_stmt* st, const Params& params);
+
 // "`name`" with backticks doubled; for identifiers that come from the schema only.
 std::string quoteIdent(std::string_view name);
 

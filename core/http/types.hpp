@@ -8,6 +8,8 @@
 #include <utility>
 #include <vector>
 
+#include "util/http_status.hpp"
+
 namespace pb::http {
 
 using Pairs = std::vector<std::pair<std::string, std::string>>;
@@ -51,6 +53,6 @@ struct Response {
     void removeHeader(std::string_view name);
 };
 
-std::string statusText(int status);
+using pb::statusText;
 
 }  // namespace pb::http

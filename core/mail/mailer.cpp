@@ -1,12 +1,9 @@
-// Mailer thread, log/file fallback and the per-app registry.
+// Mailer thread and the log/file fallback.
 #include "mail/mailer.hpp"
 
 #include <filesystem>
 #include <fstream>
-#include <map>
-#include <memory>
 
-#include "app/app.hpp"
 #include "mail/mime.hpp"
 #include "util/random.hpp"
 #include "util/time.hpp"
@@ -15,7 +12,7 @@ namespace pb::mail {
 
 namespace fs = std::filesystem;
 
-Mailer::Mailer(App& app) : app_(app) { thread_ = std::thread([this] { run(); }); }
+Mailer::Mailer(MailerHost& host) : host_(host) { thread_ = std::thread([this] { run(); }); }
 
 Mailer::~Mailer() { stop(); }
 
@@ -31,7 +28,7 @@ void Mailer::enqueue(std::function<void()> job) {
     try {
         job();
     } catch (const std::exception& ex) {
-        app_.logError(std::string("mailer: ") + ex.what());
+        host_.logError(std::string("mailer: ") + ex.what());
     }
 }
 
@@ -52,9 +49,9 @@ void Mailer::run() {
         try {
             job();
         } catch (const std::exception& ex) {
-            app_.logError(std::string("mailer: ") + ex.what());
+            host_.logError(std::string("mailer: ") + ex.what());
         } catch (...) {
-            app_.logError("mailer: unknown error");
+            host_.logError("mailer: unknown error");
         }
     }
 }
@@ -69,22 +66,19 @@ void Mailer::stop() {
 }
 
 Address Mailer::defaultSender() const {
-    auto meta = app_.settings().section("meta");
+    auto meta = host_.mailSettings("meta");
     return Address{meta["senderName"].getString(), meta["senderAddress"].getString()};
 }
 
 void Mailer::send(Message m) {
     if (m.from.address.empty()) m.from = defaultSender();
-    MailerEvent ev;
-    ev.app = &app_;
-    ev.message = std::move(m);
-    app_.hooks().onMailerSend.trigger(ev, [this](MailerEvent& e) { deliver(e.message); });
+    host_.aroundSend(std::move(m), [this](const Message& msg) { deliver(msg); });
 }
 
 void Mailer::deliver(const Message& m) {
     if (m.to.empty() && m.cc.empty() && m.bcc.empty()) throw std::runtime_error("the message has no recipients");
     std::string mime = buildMime(m);
-    auto smtp = app_.settings().section("smtp");
+    auto smtp = host_.mailSettings("smtp");
     if (smtp["enabled"].getBool()) {
         smtpSend(smtp, m, mime);
         return;
@@ -93,7 +87,7 @@ void Mailer::deliver(const Message& m) {
 }
 
 void Mailer::writeToDisk(const Message& m, const std::string& mime) {
-    fs::path dir = fs::path(app_.dataDir()) / "mail";
+    fs::path dir = host_.mailDir();
     fs::create_directories(dir);
     std::string stamp = timeutil::formatMillis(timeutil::nowMillis());
     for (auto& c : stamp)
@@ -108,35 +102,8 @@ void Mailer::writeToDisk(const Message& m, const std::string& mime) {
     fs::rename(tmp, dir / name);  // atomic: readers never see a partial file
     std::string to;
     for (auto& a : m.to) to += (to.empty() ? "" : ", ") + a.address;
-    app_.logInfo("mail (SMTP disabled) to " + to + " subject \"" + m.subject + "\" saved as " + (dir / name).string() +
+    host_.logInfo("mail (SMTP disabled) to " + to + " subject \"" + m.subject + "\" saved as " + (dir / name).string() +
                  "\n" + (m.text.empty() ? htmlToText(m.html) : m.text));
-}
-
-namespace {
-std::mutex gRegistryMu;
-std::map<App*, std::shared_ptr<Mailer>>& registry() {
-    static std::map<App*, std::shared_ptr<Mailer>> r;
-    return r;
-}
-}  // namespace
-
-Mailer& mailer(App& app) {
-    std::lock_guard lk(gRegistryMu);
-    auto& p = registry()[&app];
-    if (!p) p = std::make_shared<Mailer>(app);
-    return *p;
-}
-
-void stopMailer(App& app) {
-    std::shared_ptr<Mailer> p;
-    {
-        std::lock_guard lk(gRegistryMu);
-        auto it = registry().find(&app);
-        if (it == registry().end()) return;
-        p = it->second;
-        registry().erase(it);
-    }
-    p->stop();
 }
 
 }  // namespace pb::mail

@@ -1,13 +1,16 @@
 // The pb_host_api table, part 1: meta, log, errors, config, registration (staged), schedule,
 // events and realtime. Records, request and response accessors are in api_records.cpp.
 #include <algorithm>
+#include <cstddef>
 #include <cstring>
+#include <stdexcept>
 #include <type_traits>
 
 #include "app/app.hpp"
 #include "cron/schedule.hpp"
 #include "realtime/broker.hpp"
 #include "plugin/api_detail.hpp"
+#include "plugin/host_slots.hpp"
 #include "plugin/runner.hpp"
 #include "router/pattern.hpp"
 #include "util/strings.hpp"
@@ -307,9 +310,8 @@ R abortedValue() {
     else return R{};
 }
 
-// The table plugins see: every slot goes through runHostFunction (runner.hpp). Marshal = runs on
-// the owner thread (touches the database, pins, the serial lock or the init phase); otherwise it
-// runs on the calling runner under the job lock.
+// The table plugins see: every slot but RAW ones goes through runHostFunction (runner.hpp), by
+// the mode host_slots.hpp gives it.
 template <auto M, bool Marshal>
 struct Wrap;
 template <class R, class... A, R (*pb_host_api::*M)(A...), bool Marshal>
@@ -326,31 +328,47 @@ struct Wrap<M, Marshal> {
     }
 };
 
+// The list covers pb_host_api exactly: its entries are the function slots in struct order,
+// contiguous from status_string to the end (a slot left out, listed twice or out of order fails).
+constexpr bool slotListCoversTable() {
+    constexpr size_t offsets[] = {
+#define PB_SLOT_OFFSET(slot, mode) offsetof(pb_host_api, slot),
+        PB_HOST_API_SLOTS(PB_SLOT_OFFSET)
+#undef PB_SLOT_OFFSET
+    };
+    size_t expect = offsetof(pb_host_api, status_string);
+    for (size_t off : offsets) {
+        if (off != expect) return false;
+        expect += sizeof(void (*)());
+    }
+    return expect == sizeof(pb_host_api);
+}
+static_assert(slotListCoversTable(), "PB_HOST_API_SLOTS (plugin/host_slots.hpp) must list every pb_host_api slot in order");
+
+template <auto M, bool Marshal>
+void installWrapped(pb_host_api& t, const char* name) {
+    if (!(rawApi().*M)) throw std::logic_error(std::string("pb_host_api slot not filled: ") + name);
+    t.*M = &Wrap<M, Marshal>::call;
+}
+template <auto M>
+void installRaw(pb_host_api& t, const char* name) {
+    if (!(t.*M)) throw std::logic_error(std::string("pb_host_api slot not filled: ") + name);
+}
+
 }  // namespace
 
 const pb_host_api* hostApi() {
     static const pb_host_api table = [] {
         pb_host_api t = rawApi();
-#define PB_DIRECT(slot) t.slot = &Wrap<&pb_host_api::slot, false>::call;
-#define PB_MARSHAL(slot) t.slot = &Wrap<&pb_host_api::slot, true>::call;
-        // status_string stays as is: [any thread], no state.
-        PB_DIRECT(log) PB_DIRECT(set_error) PB_DIRECT(add_field_error) PB_DIRECT(get_error) PB_DIRECT(config)
-        PB_MARSHAL(init_error) PB_MARSHAL(bind) PB_MARSHAL(group) PB_MARSHAL(middleware) PB_MARSHAL(route)
-        PB_MARSHAL(cron) PB_MARSHAL(schedule)
-        PB_DIRECT(event_kind) PB_MARSHAL(event_next) PB_DIRECT(event_record) PB_DIRECT(event_collection)
-        PB_DIRECT(event_request) PB_DIRECT(event_get)
-        PB_DIRECT(record_id) PB_DIRECT(record_collection) PB_DIRECT(record_get_text) PB_DIRECT(record_get_number)
-        PB_DIRECT(record_get_bool) PB_DIRECT(record_get_json) PB_DIRECT(record_set_text) PB_DIRECT(record_set_number)
-        PB_DIRECT(record_set_bool) PB_DIRECT(record_set_json) PB_MARSHAL(record_to_json) PB_MARSHAL(record_new)
-        PB_MARSHAL(record_find_by_id) PB_MARSHAL(record_find_by_filter) PB_DIRECT(record_list_count)
-        PB_DIRECT(record_list_at) PB_DIRECT(record_list_release) PB_MARSHAL(record_save) PB_MARSHAL(record_delete)
-        PB_DIRECT(record_release)
-        PB_DIRECT(req_method) PB_DIRECT(req_path) PB_DIRECT(req_path_param) PB_DIRECT(req_query) PB_DIRECT(req_header)
-        PB_DIRECT(req_body) PB_DIRECT(req_auth) PB_DIRECT(req_remote_ip)
-        PB_DIRECT(res_set_header) PB_DIRECT(res_write_json) PB_DIRECT(res_write_bytes) PB_DIRECT(res_written)
-        PB_MARSHAL(realtime_send)
-#undef PB_DIRECT
-#undef PB_MARSHAL
+#define PB_INSTALL_RAW(slot) installRaw<&pb_host_api::slot>(t, #slot);
+#define PB_INSTALL_DIRECT(slot) installWrapped<&pb_host_api::slot, false>(t, #slot);
+#define PB_INSTALL_MARSHAL(slot) installWrapped<&pb_host_api::slot, true>(t, #slot);
+#define PB_INSTALL(slot, mode) PB_INSTALL_##mode(slot)
+        PB_HOST_API_SLOTS(PB_INSTALL)
+#undef PB_INSTALL
+#undef PB_INSTALL_RAW
+#undef PB_INSTALL_DIRECT
+#undef PB_INSTALL_MARSHAL
         return t;
     }();
     return &table;

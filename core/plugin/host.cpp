@@ -12,13 +12,14 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <sstream>
 
 #include "app/app.hpp"
-#include "app/cli.hpp"
 #include "plugin/internal.hpp"
 #include "plugin/runner.hpp"
 #include "plugin/watcher.hpp"
+#include "util/duration.hpp"
 #include "util/hash.hpp"
 #include "util/sole_owner.hpp"
 #include "util/time.hpp"
@@ -115,7 +116,7 @@ HostOptions PluginHost::defaultOptions(const App& app) {
     if (app.options().pluginDeadline) {  // `serve --plugin-deadline`
         o.callDeadline = *app.options().pluginDeadline;
     } else if (const char* d = std::getenv("PB_PLUGIN_DEADLINE"); d && *d) {
-        if (auto v = Cli::parseDuration(d)) o.callDeadline = *v;
+        if (auto v = parseDuration(d)) o.callDeadline = *v;
         else std::fprintf(stderr, "plugins: ignoring invalid PB_PLUGIN_DEADLINE=%s\n", d);
     }
     if (const char* p = std::getenv("PB_PLUGINS_POLL"); p && *p && std::string(p) != "0") o.forcePolling = true;
@@ -126,10 +127,32 @@ PluginHost::PluginHost(App& app, HostOptions opts)
     : app_(app), opts_(std::move(opts)), runners_(std::make_unique<Runners>()), quarantine_(opts_.quarantineFile) {}
 
 PluginHost::~PluginHost() {
+    self_.reset();  // the admin routes answer "not enabled" from now on
+    if (!serveHookId_.empty()) app_.hooks().onServe.unbind(serveHookId_);
+    if (!terminateHookId_.empty()) app_.hooks().onTerminate.unbind(terminateHookId_);
     try {
         stop();
     } catch (...) {
     }
+}
+
+std::unique_ptr<PluginHost> PluginHost::attach(App& app) {
+    auto host = std::make_unique<PluginHost>(app, defaultOptions(app));
+    PluginHost* h = host.get();
+    // Late in both chains: user handlers and plugins bound with ordinary priorities run first.
+    constexpr int kLate = std::numeric_limits<int>::max() - 5;
+    h->serveHookId_ = app.hooks().onServe.bind({"__pbPluginHostServe__", kLate, [h](ServeEvent& e) {
+                                                    h->start();
+                                                    e.next();
+                                                },
+                                                {}});
+    h->terminateHookId_ = app.hooks().onTerminate.bind({"__pbPluginHostTerminate__", kLate, [h](TerminateEvent& e) {
+                                                            h->stop();  // TERMINATE, shutdown, unload
+                                                            e.next();
+                                                        },
+                                                        {}});
+    h->registerAdminRoutes();
+    return host;
 }
 
 void PluginHost::log(const std::string& plugin, int32_t level, const std::string& msg) {

@@ -82,6 +82,12 @@ public:
     // Resolves the directories from AppOptions (pluginsDir or <dir of dataDir>/plugins).
     static HostOptions defaultOptions(const App& app);
 
+    // A host with defaultOptions(app), attached the way a plugin attaches itself: its onServe
+    // handler loads the plugins (after user handlers, before the server listens), its
+    // onTerminate handler unloads them (after the server stopped, before the database closes),
+    // and it registers its admin routes (admin_routes.cpp). The handlers go with the host.
+    static std::unique_ptr<PluginHost> attach(App& app);
+
     // Loads every plugin of the directory, fires SERVE for each, starts the watcher.
     void start();
     // Stops the watcher, fires TERMINATE, closes every generation (PB_SHUTDOWN_EXIT). Idempotent.
@@ -124,6 +130,7 @@ private:
     void reapTasks(bool all);
 
     void quarantineFromCrashMarker();
+    void registerAdminRoutes();
 
     App& app_;
     HostOptions opts_;
@@ -133,6 +140,8 @@ private:
     std::map<std::string, std::shared_ptr<Slot>> slots_;
     std::unique_ptr<DirWatcher> watcher_;
     bool started_ = false, stopped_ = false, serving_ = false;
+    std::string serveHookId_, terminateHookId_;  // set by attach()
+    std::shared_ptr<PluginHost*> self_ = std::make_shared<PluginHost*>(this);  // weakly held by the admin routes
     uint64_t copyCounter_ = 0;
 
     struct Retiring {
@@ -157,7 +166,3 @@ private:
 
 }  // namespace pb::plugin
 
-namespace pb::api {
-// GET /api/plugins, POST /api/plugins/{name}/reload (superuser only). core/api/plugins.cpp.
-void registerPluginRoutes(App& app);
-}  // namespace pb::api

@@ -6,9 +6,9 @@
 #include <optional>
 #include <unordered_map>
 
-#include "api/fields_picker.hpp"
 #include "api/record_expand.hpp"
 #include "app/app.hpp"
+#include "util/fields_picker.hpp"
 #include "realtime/broker.hpp"
 #include "records/rule_sql.hpp"
 
@@ -91,7 +91,7 @@ std::optional<std::string> buildMessage(App& app, const std::string& action, con
     if (!fields.empty()) {
         json::Value picked = rj;
         try {
-            api::pickFields(picked, fields, false);
+            pickFields(picked, fields, false);
             rj = std::move(picked);
         } catch (...) {
         }

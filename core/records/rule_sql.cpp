@@ -1,7 +1,6 @@
 // Rule-applying SQL builders (storage ref §4.9, §5).
 #include "records/rule_sql.hpp"
 
-#include <sqlite3.h>
 
 #include <cstdlib>
 
@@ -149,34 +148,6 @@ RuleQuery buildCreateRuleQuery(const schema::Collection& collection, const Colle
         throw badRequest("Failed to create record.");
     }
     return q;
-}
-
-int bindParams(sqlite3_stmt* stmt, const std::vector<SqlParam>& params, int first) {
-    int i = first;
-    for (const auto& p : params) {
-        switch (p.type()) {
-            case json::Value::Type::Null: sqlite3_bind_null(stmt, i); break;
-            case json::Value::Type::Bool: sqlite3_bind_int(stmt, i, p.asBool() ? 1 : 0); break;
-            case json::Value::Type::Number: sqlite3_bind_double(stmt, i, p.asNumber()); break;
-            case json::Value::Type::String:
-                sqlite3_bind_text(stmt, i, p.asString().data(), static_cast<int>(p.asString().size()), SQLITE_TRANSIENT);
-                break;
-            case json::Value::Type::Raw: {
-                const std::string& s = p.asRaw().text;
-                char* end = nullptr;
-                long long n = std::strtoll(s.c_str(), &end, 10);
-                if (!s.empty() && *end == '\0') sqlite3_bind_int64(stmt, i, n);
-                else sqlite3_bind_text(stmt, i, s.data(), static_cast<int>(s.size()), SQLITE_TRANSIENT);
-                break;
-            }
-            default: {
-                std::string s = p.dump();
-                sqlite3_bind_text(stmt, i, s.data(), static_cast<int>(s.size()), SQLITE_TRANSIENT);
-            }
-        }
-        ++i;
-    }
-    return i;
 }
 
 }  // namespace pb::records

@@ -1,6 +1,6 @@
 #pragma once
 // SQL builders applying API rules (storage ref §4.9 and §5). All SQL uses positional `?`
-// placeholders; bind `params()` / `params` in order with bindParams().
+// placeholders; bind `params()` / `params` in order (db::bindParams, through db::Connection).
 //
 //   ListQuery q = buildListQuery(coll, finder, info, filterParam, sortParam);
 //   q.itemsSql(perPage, offset)  -> SELECT [DISTINCT] `t`.* FROM `t` JOINs WHERE (rule) AND (filter) ORDER BY ... LIMIT/OFFSET
@@ -13,8 +13,6 @@
 #include <vector>
 
 #include "records/field_resolver.hpp"
-
-struct sqlite3_stmt;
 
 namespace pb::records {
 
@@ -61,10 +59,5 @@ RuleQuery buildRecordRuleQuery(const schema::Collection& collection, const Colle
 // An empty rule yields an empty sql (skip the check). Compile errors -> 400 "Failed to create record.".
 RuleQuery buildCreateRuleQuery(const schema::Collection& collection, const CollectionFinder& finder,
                                const RequestInfo& info, const std::string& rule, const json::Value& dbRow);
-
-// Binds params at 1-based positions starting at `first`: null, bool -> 0/1, number -> double,
-// string -> text, json::Raw holding an integer -> int64 (date-part macros), arrays/objects -> JSON text.
-// Returns the next free index.
-int bindParams(sqlite3_stmt* stmt, const std::vector<SqlParam>& params, int first = 1);
 
 }  // namespace pb::records

@@ -2,7 +2,7 @@
 
 #include <cctype>
 
-#include "http/types.hpp"
+#include "util/http_status.hpp"
 #include "util/strings.hpp"
 
 namespace pb {
@@ -16,7 +16,7 @@ std::string ApiError::defaultMessage(int status) {
         case 404: return "The requested resource wasn't found.";
         case 413: return "Request entity too large.";
         case 429: return "Too Many Requests.";
-        default: return http::statusText(status) + ".";
+        default: return statusText(status) + ".";
     }
 }
 

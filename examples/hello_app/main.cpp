@@ -12,8 +12,8 @@
 #include <iostream>
 
 #include "app/app.hpp"
-#include "app/cli.hpp"
 #include "cron/cron.hpp"
+#include "serve/cli.hpp"
 
 int main(int argc, char** argv) {
     // 1. The app. Options come from the usual global flags (--dir, --dev, --plugins).

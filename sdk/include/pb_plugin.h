@@ -10,9 +10,12 @@
  *
  *   host                                   plugin (shared library, hidden visibility)
  *   ----                                   ------------------------------------------
- *   copy x.so to a unique path, dlopen
- *   dlsym("pb_plugin_manifest_v1") ------> returns &static manifest   (no plugin code runs
- *   check struct_size / abi_major / minor                              besides this getter)
+ *   copy x.so to a unique path, dlopen --> the loader runs the library's static initializers
+ *                                          (C++ constructors of globals, __attribute__
+ *                                          ((constructor))) BEFORE any check: keep them trivial
+ *                                          (no threads, no I/O, no calls into the host)
+ *   dlsym("pb_plugin_manifest_v1") ------> returns &static manifest   (no other plugin code
+ *   check struct_size / abi_major / minor                              runs before the check)
  *   dlsym("pb_plugin_init_v1")
  *   init(api, ctx, &state) --------------> registers hooks/routes/cron through api (STAGED)
  *   <- PB_OK : staged registrations are published in one atomic swap
@@ -523,7 +526,33 @@ typedef struct pb_host_api {
 #define PB_API_HAS(api, member) \
     ((api) != NULL && offsetof(pb_host_api, member) + sizeof((api)->member) <= (api)->struct_size)
 
-/* ---------------------------------------------------------------------------------- entry points */
+/* ---------------------------------------------------------------------------------- contracts
+ *
+ *  DEADLINE. Every callback runs under the host's plugin deadline (`pb serve --plugin-deadline`,
+ *  default 10 s, 0 = none). When it passes, the request fails with 504 ("The plugin did not
+ *  answer in time."), its write transaction rolls back, and the generation is marked faulted (it
+ *  gets no new calls until a new file or a reload replaces it). The stuck thread is never killed;
+ *  if it comes back, every host function it calls returns PB_E_ABORTED (NULL / 0 for slots that
+ *  do not return pb_status) without touching anything, and its result is discarded.
+ *
+ *  PB_PLUGIN_FLAG_SERIALIZED guarantees that no two callbacks of this plugin RUN plugin code at
+ *  the same time. The lock is released while the host runs code that may call back into plugins:
+ *  inside event_next (the rest of the chain and the default action) and inside record_save /
+ *  record_delete (their hooks). Another callback of the same plugin may run in those windows, so
+ *  re-check shared state after them.
+ *
+ *  PASSWORDS. The getters never read a password field or tokenKey (PB_E_NOT_FOUND, as for an
+ *  unknown field), and record_to_json omits them. record_set_text on a password field sets the
+ *  password (the host hashes it and renews tokenKey on save); other setters on it return
+ *  PB_E_INVALID_ARG.
+ *
+ *  SLOTS THAT DO NOT RETURN pb_status signal failure by their neutral value: NULL for pointers
+ *  (record_list_at with an index >= record_list_count, a NULL list), 0 for counts
+ *  (record_list_count of NULL, event_kind of a NULL event); void slots
+ *  (log, record_release, record_list_release) ignore NULL arguments. None of them ever stores an
+ *  error on the call.
+ *
+ * ---------------------------------------------------------------------------------- entry points */
 
 /* Required export 1: returns a pointer to a static manifest. Must not allocate, must not call
  * anything; the host calls it before deciding whether to run any other plugin code. */
@@ -540,7 +569,20 @@ typedef pb_status (*pb_plugin_init_fn)(const pb_host_api* api, pb_plugin_ctx* ct
                                        void** out_state);
 
 /* Defines both exports. Use once per plugin, in a C or C++ file at file scope:
- *   PB_PLUGIN_DEFINE("name", "1.0.0", "description", flags, init_fn, shutdown_fn_or_NULL) */
+ *   PB_PLUGIN_DEFINE("name", "1.0.0", "description", flags, init_fn, shutdown_fn_or_NULL)
+ *
+ * The manifest's abi_minor (the oldest host minor the plugin needs) is PB_TARGET_ABI_MINOR,
+ * which defaults to this SDK's PB_ABI_MINOR. A plugin built against a newer SDK that guards every
+ * newer slot with PB_API_HAS can run on older hosts: define PB_TARGET_ABI_MINOR to the oldest
+ * minor it supports before including this header (like Node-API's NAPI_VERSION), e.g.
+ *   #define PB_TARGET_ABI_MINOR 0
+ *   #include <pb_plugin.h> */
+#ifndef PB_TARGET_ABI_MINOR
+#define PB_TARGET_ABI_MINOR PB_ABI_MINOR
+#endif
+#if PB_TARGET_ABI_MINOR > PB_ABI_MINOR || PB_TARGET_ABI_MINOR < 0
+#error "PB_TARGET_ABI_MINOR must be between 0 and this SDK's PB_ABI_MINOR"
+#endif
 #ifdef __cplusplus
 #define PB_PLUGIN_EXTERN_C extern "C"
 #else
@@ -552,7 +594,7 @@ typedef pb_status (*pb_plugin_init_fn)(const pb_host_api* api, pb_plugin_ctx* ct
                                                              pb_plugin_ctx* ctx, void** st);   \
     PB_PLUGIN_EXTERN_C PB_EXPORT const pb_plugin_manifest* pb_plugin_manifest_v1(void) {       \
         static const pb_plugin_manifest m = {sizeof(pb_plugin_manifest), PB_ABI_MAJOR,         \
-                                             PB_ABI_MINOR, (FLAGS), (NAME), (VERSION),         \
+                                             PB_TARGET_ABI_MINOR, (FLAGS), (NAME), (VERSION),  \
                                              (DESCRIPTION), (SHUTDOWN)};                       \
         return &m;                                                                             \
     }                                                                                          \

@@ -17,6 +17,7 @@
 #include "api/realtime_sse_client.hpp"
 #include "app/app.hpp"
 #include "realtime/broker.hpp"
+#include "serve/serving.hpp"
 #include "support/test_server.hpp"
 
 using pb::json::Object;
@@ -175,7 +176,8 @@ TEST(ApiRealtimeInProcess, CustomTopicsAndMessageHook) {
             e.next();
         });
         int port = pbtest::freePort();
-        app.start("127.0.0.1", static_cast<uint16_t>(port));
+        pb::serve::Serving serving(app);
+        serving.start("127.0.0.1", static_cast<uint16_t>(port));
         SseClient c;
         ASSERT_TRUE(c.open(port));
         auto f = c.next();

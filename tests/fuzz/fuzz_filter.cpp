@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "fuzz_common.hpp"
+#include "db/database.hpp"
 #include "records/filter/filter_compiler.hpp"
 #include "records/filter/filter_parser.hpp"
 #include "records/rule_sql.hpp"
@@ -262,7 +263,7 @@ void runSql(const std::string& sql, const std::vector<SqlParam>& params, const s
     FUZZ_CHECK(sqlite3_bind_parameter_count(st) == static_cast<int>(params.size()),
                "placeholder/param mismatch %d vs %zu\nsql: %s", sqlite3_bind_parameter_count(st), params.size(),
                sql.c_str());
-    bindParams(st, params);
+    db::bindParams(st, params);
     int steps = 0;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW && ++steps < 1000) {
     }

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "app/app.hpp"
+#include "serve/serving.hpp"
 #include "support/test_server.hpp"
 
 // Every hook of pb::Hooks (keep in sync with core/app/app.hpp; docs/hooks.md lists them too).
@@ -52,6 +53,7 @@ public:
     }
     ~InProcessApp() {
         try {
+            serving_.reset();  // stops the app
             app_->stop();
         } catch (...) {
         }
@@ -64,7 +66,8 @@ public:
 
     void start() {
         port_ = freePort();
-        app_->start("127.0.0.1", static_cast<uint16_t>(port_));
+        serving_ = std::make_unique<pb::serve::Serving>(*app_);
+        serving_->start("127.0.0.1", static_cast<uint16_t>(port_));
     }
     pb::App& app() { return *app_; }
     int port() const { return port_; }
@@ -95,6 +98,7 @@ private:
     std::string dir_;
     int port_ = 0;
     std::unique_ptr<pb::App> app_;
+    std::unique_ptr<pb::serve::Serving> serving_;
     std::mutex mu_;
     EventCounts counts_;
 };

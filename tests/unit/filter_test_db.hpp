@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "records/filter/filter_compiler.hpp"
+#include "db/database.hpp"
 #include "records/rule_sql.hpp"
 #include "records/sort.hpp"
 #include "util/api_error.hpp"
@@ -63,7 +64,7 @@ protected:
         EXPECT_EQ(rc, SQLITE_OK) << sqlite3_errmsg(db) << "\n" << sql;
         if (rc != SQLITE_OK) return out;
         EXPECT_EQ(sqlite3_bind_parameter_count(st), static_cast<int>(params.size())) << sql;
-        bindParams(st, params);
+        db::bindParams(st, params);
         while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
             auto t = sqlite3_column_text(st, 0);
             out.push_back(t ? reinterpret_cast<const char*>(t) : "<null>");

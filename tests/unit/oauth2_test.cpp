@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "auth/oauth2.hpp"
-#include "http/client.hpp"
+#include "net/http_client.hpp"
 
 using pb::json::Object;
 using pb::json::Value;
@@ -48,25 +48,25 @@ TEST(HttpClient, PrivateAddressesAreRefused) {
     for (const char* ip : {"127.0.0.1", "127.1.2.3", "10.0.0.1", "172.16.0.1", "172.31.255.255", "192.168.1.1",
                            "169.254.169.254", "0.0.0.0", "100.64.0.1", "224.0.0.1", "255.255.255.255", "::1", "::",
                            "fe80::1", "fc00::1", "fd12::1", "ff02::1", "::ffff:127.0.0.1", "::ffff:10.1.1.1", "garbage"})
-        EXPECT_TRUE(pb::http::isPrivateAddress(ip)) << ip;
+        EXPECT_TRUE(pb::net::isPrivateAddress(ip)) << ip;
     for (const char* ip : {"8.8.8.8", "1.1.1.1", "172.32.0.1", "192.169.0.1", "2606:4700:4700::1111", "::ffff:8.8.8.8"})
-        EXPECT_FALSE(pb::http::isPrivateAddress(ip)) << ip;
+        EXPECT_FALSE(pb::net::isPrivateAddress(ip)) << ip;
 }
 
 TEST(HttpClient, FormEncode) {
-    EXPECT_EQ(pb::http::formEncode({{"a", "1 2"}, {"b&c", "x=y"}}), "a=1%202&b%26c=x%3Dy");
+    EXPECT_EQ(pb::net::formEncode({{"a", "1 2"}, {"b&c", "x=y"}}), "a=1%202&b%26c=x%3Dy");
 }
 
 TEST(HttpClient, TransportErrorsThrow) {
-    pb::http::ClientRequest r;
+    pb::net::ClientRequest r;
     r.url = "ftp://127.0.0.1/x";  // protocol not allowed
-    EXPECT_THROW(pb::http::send(r), std::runtime_error);
+    EXPECT_THROW(pb::net::send(r), std::runtime_error);
     r.url = "http://127.0.0.1:1/";  // nothing listens on port 1
     r.timeoutMs = 2000;
-    EXPECT_THROW(pb::http::send(r), std::runtime_error);
+    EXPECT_THROW(pb::net::send(r), std::runtime_error);
     r.blockPrivateAddresses = true;
     try {
-        pb::http::send(r);
+        pb::net::send(r);
         FAIL() << "expected refusal";
     } catch (const std::runtime_error& e) {
         EXPECT_NE(std::string(e.what()).find("private"), std::string::npos) << e.what();

@@ -11,7 +11,7 @@
 #include <utility>
 #include <vector>
 
-namespace pb::http {
+namespace pb::net {
 
 struct ClientRequest {
     std::string method = "GET";
@@ -41,4 +41,4 @@ std::string formEncode(const std::vector<std::pair<std::string, std::string>>& p
 // True for addresses the safe client refuses (numeric IPv4/IPv6 text).
 bool isPrivateAddress(const std::string& ip);
 
-}  // namespace pb::http
+}  // namespace pb::net

@@ -1,5 +1,5 @@
-// Outgoing HTTP over libcurl (see client.hpp).
-#include "http/client.hpp"
+// Outgoing HTTP over libcurl (see http_client.hpp).
+#include "net/http_client.hpp"
 
 #include <arpa/inet.h>
 #include <curl/curl.h>
@@ -12,7 +12,7 @@
 
 #include "util/strings.hpp"
 
-namespace pb::http {
+namespace pb::net {
 
 namespace {
 
@@ -187,4 +187,4 @@ ClientResponse send(const ClientRequest& req) {
     return std::move(t.res);
 }
 
-}  // namespace pb::http
+}  // namespace pb::net

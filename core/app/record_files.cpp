@@ -1,4 +1,4 @@
-#include "files/record_files.hpp"
+#include "app/record_files.hpp"
 
 #include <algorithm>
 

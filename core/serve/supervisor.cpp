@@ -1,4 +1,4 @@
-#include "app/supervisor.hpp"
+#include "serve/supervisor.hpp"
 
 #include <signal.h>
 #include <sys/prctl.h>

@@ -6,7 +6,7 @@
 
 #include "util/json.hpp"
 
-namespace pb::api {
+namespace pb {
 
 // Applies `fields` to v (to each item of v["items"] when `listEnvelope`). Throws ApiError 400 on
 // a malformed modifier.
@@ -14,4 +14,4 @@ void pickFields(json::Value& v, std::string_view fields, bool listEnvelope);
 // Strips HTML tags and collapses whitespace, then cuts to max runes (adding "..." if asked).
 std::string excerpt(std::string_view html, size_t max, bool withEllipsis);
 
-}  // namespace pb::api
+}  // namespace pb

@@ -2,7 +2,8 @@
 // The auth emails of auth collections, rendered from the collection's templates
 // (verificationTemplate, resetPasswordTemplate, confirmEmailChangeTemplate, otp.emailTemplate,
 // authAlert.emailTemplate) with {APP_NAME} {APP_URL} {TOKEN} {OTP} {OTP_ID} {ALERT_INFO}
-// {RECORD:field} placeholders.
+// {RECORD:field} placeholders. App-level glue between the auth collections, the hooks and the
+// mailer (core/mail knows neither).
 #include <map>
 #include <string>
 

@@ -12,7 +12,7 @@
 // Built-in commands: `serve [--http ADDR:PORT]`, `superuser upsert|create|update|delete`,
 // `help`, plus the `--help` and `--version` flags. Global flags: --dir, --dev, --plugins,
 // --plugin-deadline. `serve --supervise` runs the server under a restarting supervisor
-// (core/app/supervisor.cpp).
+// (core/serve/supervisor.cpp).
 #include <signal.h>
 
 #include <functional>
@@ -37,9 +37,6 @@ public:
     // App options from the global flags (--dir, --dev, --plugins); malformed flags are ignored
     // here and reported by run().
     static AppOptions appOptions(int argc, char** argv);
-
-    // "10s", "500ms", "2m", "1.5s", a bare number of seconds; "0" = no deadline. nullopt = invalid.
-    static std::optional<std::chrono::milliseconds> parseDuration(const std::string& s);
 
     // Registers a custom command; the same name replaces it. Built-in names cannot be reused
     // (std::invalid_argument).

@@ -1,4 +1,4 @@
-#include "app/cli.hpp"
+#include "serve/cli.hpp"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -14,7 +14,9 @@
 #include <mutex>
 #include <stdexcept>
 
-#include "app/supervisor.hpp"
+#include "serve/supervisor.hpp"
+#include "serve/serving.hpp"
+#include "util/duration.hpp"
 #include "records/validator.hpp"
 
 namespace pb {
@@ -107,26 +109,6 @@ AppOptions Cli::appOptions(int argc, char** argv) {
     return o;
 }
 
-std::optional<std::chrono::milliseconds> Cli::parseDuration(const std::string& s) {
-    if (s.empty()) return std::nullopt;
-    size_t i = 0;
-    while (i < s.size() && (std::isdigit(static_cast<unsigned char>(s[i])) || s[i] == '.')) ++i;
-    if (i == 0) return std::nullopt;
-    double v = 0;
-    try {
-        v = std::stod(s.substr(0, i));
-    } catch (...) {
-        return std::nullopt;
-    }
-    std::string unit = s.substr(i);
-    double ms = 0;
-    if (unit.empty() || unit == "s") ms = v * 1000;
-    else if (unit == "ms") ms = v;
-    else if (unit == "m") ms = v * 60000;
-    else return std::nullopt;
-    if (ms < 0 || ms > 24.0 * 3600 * 1000) return std::nullopt;
-    return std::chrono::milliseconds(static_cast<int64_t>(ms));
-}
 
 int Cli::run(int argc, char** argv) {
     argv_.assign(argv, argv + argc);
@@ -224,16 +206,18 @@ int Cli::serve(const Args& a, int argc, char** argv) {
     pthread_sigmask(SIG_BLOCK, &set, &originalMask);
     std::signal(SIGPIPE, SIG_IGN);
 
+    std::unique_ptr<serve::Serving> serving;
     try {
         app_.bootstrap();
-        app_.start(host, static_cast<uint16_t>(port));
+        serving = std::make_unique<serve::Serving>(app_);
+        serving->start(host, static_cast<uint16_t>(port));
     } catch (const std::exception& e) {
         std::cerr << "failed to start: " << e.what() << "\n";
         return 1;
     }
     auto rows = app_.db().query("SELECT COUNT(*) FROM `_superusers`");
-    std::cout << "Server started at http://" << host << ":" << app_.port() << "\n"
-              << "├─ REST API:  http://" << host << ":" << app_.port() << "/api/\n"
+    std::cout << "Server started at http://" << host << ":" << serving->port() << "\n"
+              << "├─ REST API:  http://" << host << ":" << serving->port() << "/api/\n"
               << "└─ Data dir:  " << a.dir << "\n";
     if (!rows.empty() && rows[0].at(0).getNumber() == 0)
         std::cout << "\nNo superuser yet. Create one with:\n  " << name_ << " superuser upsert EMAIL PASSWORD --dir "
@@ -255,7 +239,7 @@ int Cli::serve(const Args& a, int argc, char** argv) {
         if (sig > 0) {
             app_.setRestartHandler(nullptr);
             std::cout << "Shutting down (signal " << sig << ")...\n";
-            app_.stop();
+            serving->stop();
             return 0;
         }
         std::lock_guard lk(restartMu);
@@ -264,7 +248,7 @@ int Cli::serve(const Args& a, int argc, char** argv) {
     app_.setRestartHandler(nullptr);
     std::cout << "Restarting...\n";
     std::cout.flush();
-    app_.stop(true);
+    serving->stop(true);
     if (afterStop) {
         try {
             afterStop();

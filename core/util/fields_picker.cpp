@@ -1,11 +1,11 @@
-#include "api/fields_picker.hpp"
+#include "util/fields_picker.hpp"
 
 #include <map>
 
 #include "util/api_error.hpp"
 #include "util/strings.hpp"
 
-namespace pb::api {
+namespace pb {
 
 namespace {
 
@@ -130,4 +130,4 @@ void pickFields(json::Value& v, std::string_view fields, bool listEnvelope) {
     v = pick(v, root);
 }
 
-}  // namespace pb::api
+}  // namespace pb

@@ -1,5 +1,5 @@
 // Rendering and dispatch of the auth emails.
-#include "mail/record_mails.hpp"
+#include "app/record_mails.hpp"
 
 #include "app/app.hpp"
 #include "mail/mailer.hpp"
@@ -79,7 +79,7 @@ Message buildRecordMail(App& app, const records::Record& r, RecordMail kind, con
 void queueRecordMail(App& app, const records::RecordPtr& r, RecordMail kind, const std::string& to,
                      const std::map<std::string, std::string>& extra, json::Value meta) {
     Message msg = buildRecordMail(app, *r, kind, to, extra);
-    Mailer& m = mailer(app);
+    Mailer& m = app.mailer();
     m.enqueue([&app, &m, r, kind, msg = std::move(msg), meta = std::move(meta)]() mutable {
         dispatch(app, m, r, kind, std::move(msg), std::move(meta));
     });
@@ -87,7 +87,7 @@ void queueRecordMail(App& app, const records::RecordPtr& r, RecordMail kind, con
 
 void sendRecordMail(App& app, const records::RecordPtr& r, RecordMail kind, const std::string& to,
                     const std::map<std::string, std::string>& extra, json::Value meta) {
-    dispatch(app, mailer(app), r, kind, buildRecordMail(app, *r, kind, to, extra), std::move(meta));
+    dispatch(app, app.mailer(), r, kind, buildRecordMail(app, *r, kind, to, extra), std::move(meta));
 }
 
 }  // namespace pb::mail
