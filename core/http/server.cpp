@@ -6,6 +6,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <deque>
+#include <mutex>
 #include <sstream>
 
 #include <sys/socket.h>
@@ -154,22 +156,64 @@ public:
     RequestRunner(RequestHandler h, ThreadPool* pool, TimerQueue* timers)
         : handler_(std::move(h)), pool_(pool), timers_(timers) {}
 
-    void onRequest(const Http::Request& req, std::string body, bool hasBody, Http::ResponseWriter writer) {
+    // Requests of one connection run one at a time, in arrival order, so pipelined requests are
+    // answered in order: the next one reaches the pool once the previous response is handed to
+    // the transport (never, after a stream: it owns the connection).
+    struct Strand {
+        std::mutex mu;
+        bool busy = false;
+        std::deque<std::function<void()>> waiting;
+    };
+
+    void onRequest(const Http::Request& req, std::string body, bool hasBody, Http::ResponseWriter writer,
+                   std::shared_ptr<Strand> strand) {
         std::weak_ptr<Tcp::Peer> weakPeer = writer.getPeer();
         auto shared = std::make_shared<Http::ResponseWriter>(std::move(writer));
         auto request = std::make_shared<Request>(convert(req, std::move(body), hasBody));
-        bool ok = pool_->submit([this, shared, request, weakPeer] { handle(shared, *request, weakPeer); });
-        if (!ok) {
+        std::function<void()> job = [this, shared, request, weakPeer, strand] {
+            handle(shared, *request, weakPeer, strand);
+        };
+        {
+            std::lock_guard lk(strand->mu);
+            if (strand->busy) {
+                strand->waiting.push_back(std::move(job));
+                return;
+            }
+            strand->busy = true;
+        }
+        if (!pool_->submit(std::move(job))) {
             Response r;
             r.status = 503;
             r.setHeader("Content-Type", "application/json");
             r.body = R"({"status":503,"message":"Server is shutting down.","data":{}})";
             sendResponse(*shared, r);
+            next(*strand);
         }
     }
 
 private:
-    void handle(const std::shared_ptr<Http::ResponseWriter>& w, Request& req, std::weak_ptr<Tcp::Peer> weakPeer) {
+    // The current request of `strand` is answered: start its next one, if any.
+    void next(Strand& strand) {
+        std::function<void()> job;
+        {
+            std::lock_guard lk(strand.mu);
+            if (strand.waiting.empty()) {
+                strand.busy = false;
+                return;
+            }
+            job = std::move(strand.waiting.front());
+            strand.waiting.pop_front();
+        }
+        if (!pool_->submit(std::move(job))) {
+            std::lock_guard lk(strand.mu);  // stopping: drop what waits, the connection closes
+            strand.waiting.clear();
+            strand.busy = false;
+        }
+    }
+
+private:
+    void handle(const std::shared_ptr<Http::ResponseWriter>& w, Request& req, std::weak_ptr<Tcp::Peer> weakPeer,
+                const std::shared_ptr<Strand>& strand) {
         auto res = std::make_shared<Response>();
         takeResponseDelay();  // nothing left over from an earlier request on this thread
         try {
@@ -187,14 +231,18 @@ private:
         bool close = wantsClose(req);
         if (auto delay = takeResponseDelay(); delay.count() > 0) {
             // A delayed answer waits on the timer thread, not on a worker (sending only enqueues).
-            timers_->schedule(TimerQueue::Clock::now() + delay,
-                              [w, res, close, weakPeer] { finish(*w, *res, close, weakPeer); });
+            timers_->schedule(TimerQueue::Clock::now() + delay, [this, w, res, close, weakPeer, strand] {
+                finish(*w, *res, close, weakPeer);
+                next(*strand);
+            });
             return;
         }
         finish(*w, *res, close, weakPeer);
+        next(*strand);
     }
 
-    static void finish(Http::ResponseWriter& w, Response& res, bool close, const std::weak_ptr<Tcp::Peer>& weakPeer) {
+    // Never throws: the strand must move on whatever happens to this response.
+    static void finish(Http::ResponseWriter& w, Response& res, bool close, const std::weak_ptr<Tcp::Peer>& weakPeer) try {
         if (!close) {
             sendResponse(w, res);
             return;
@@ -205,6 +253,7 @@ private:
         auto sent = sendResponse(w, res);
         sent.then([weakPeer](ssize_t) { if (auto p = weakPeer.lock()) ::shutdown(p->fd(), SHUT_WR); },
                   [](std::exception_ptr) {});
+    } catch (...) {
     }
 
     static void startStream(Response& res, const std::weak_ptr<Tcp::Peer>& weakPeer) {
@@ -250,6 +299,7 @@ public:
         // Pistache's own sweeper reads the parser of every peer (step and start time).
         peer->putData(Http::Handler::ParserData, std::make_shared<Http::RequestParser>(getMaxRequestSize()));
         peer->putData(kGuardKey, std::make_shared<RequestGuard>(limits_));
+        peer->putData(kStrandKey, std::make_shared<RequestRunner::Strand>());
     }
 
     void onInput(const char* buffer, size_t len, const std::shared_ptr<Tcp::Peer>& peer) override {
@@ -279,6 +329,7 @@ public:
 
 private:
     static constexpr const char* kGuardKey = "pb.requestGuard";
+    static constexpr const char* kStrandKey = "pb.requestStrand";
 
     // Parses the request line and headers. The parser then waits in its body step until the
     // guard has the body, so Pistache's sweeper applies the body timeout meanwhile.
@@ -306,7 +357,8 @@ private:
         auto connection = request.headers().tryGet<Http::Header::Connection>();
         response.headers().add<Http::Header::Connection>(connection ? connection->control()
                                                                     : Http::ConnectionControl::Close);
-        runner_->onRequest(request, guard.takeBody(), guard.hasBody(), std::move(response));
+        auto strand = std::static_pointer_cast<RequestRunner::Strand>(peer->tryGetData(kStrandKey));
+        runner_->onRequest(request, guard.takeBody(), guard.hasBody(), std::move(response), std::move(strand));
         parser->reset();
     }
 

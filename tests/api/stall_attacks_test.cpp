@@ -157,6 +157,29 @@ TEST_F(StallAttacks, ChunkedRequestBodiesWork) {
     EXPECT_EQ(j["title"].getString(), "chunky");
 }
 
+// Requests pipelined in one write are each answered, in order, even when an earlier one is
+// delayed by the anti-timing throttle (its answer waits on a timer while later ones are ready).
+TEST_F(StallAttacks, PipelinedRequestsAreAnsweredInOrder) {
+    const std::string search = "GET /api/collections/throttled/records?filter=" + pb::str::urlEncode("title = 'none'") +
+                               " HTTP/1.1\r\nHost: x\r\n\r\n";
+    std::string batch;
+    for (int i = 0; i < 5; ++i) batch += search;  // at least the 4th and 5th are delayed
+    batch += "GET /api/health HTTP/1.1\r\nHost: x\r\n\r\n";
+    const std::string json = R"({"title":"piped"})";
+    batch += "POST /api/collections/posts/records HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+             "Content-Length: " + std::to_string(json.size()) + "\r\nConnection: close\r\n\r\n" + json;
+    auto r = exchange(s->port(), batch, 10);
+    std::string all = r.head + "\r\n\r\n" + r.body;
+    std::vector<size_t> at;
+    size_t pos = 0;
+    while ((pos = all.find("HTTP/1.1 ", pos)) != std::string::npos) at.push_back(pos++);
+    ASSERT_EQ(at.size(), 7u) << all;
+    for (size_t i = 0; i < 5; ++i) EXPECT_NE(all.substr(at[i], at[i + 1] - at[i]).find("\"totalItems\":0"), std::string::npos) << i;
+    EXPECT_NE(all.substr(at[5], at[6] - at[5]).find("API is healthy"), std::string::npos) << all;
+    EXPECT_NE(all.substr(at[6]).find("\"title\":\"piped\""), std::string::npos) << all;
+    EXPECT_TRUE(r.closed);
+}
+
 struct Attacker {
     std::thread writer, reader;
     std::atomic<int> status{0};
