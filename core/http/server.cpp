@@ -141,6 +141,12 @@ Async::Promise<ssize_t> sendResponse(Http::ResponseWriter& w, Response& res) {
     return w.send(code, res.body, mime);
 }
 
+// Shuts the write side once `sent` is written (Pistache never closes a connection by itself).
+void closeWriteAfter(Async::Promise<ssize_t> sent, const std::weak_ptr<Tcp::Peer>& weakPeer) {
+    sent.then([weakPeer](ssize_t) { if (auto p = weakPeer.lock()) ::shutdown(p->fd(), SHUT_WR); },
+              [](std::exception_ptr) {});
+}
+
 }  // namespace
 
 // Does the client want the connection closed after this response?
@@ -173,14 +179,7 @@ public:
         std::function<void()> job = [this, shared, request, weakPeer, strand] {
             handle(shared, *request, weakPeer, strand);
         };
-        {
-            std::lock_guard lk(strand->mu);
-            if (strand->busy) {
-                strand->waiting.push_back(std::move(job));
-                return;
-            }
-            strand->busy = true;
-        }
+        if (!admit(*strand, job)) return;  // queued behind an earlier request
         if (!pool_->submit(std::move(job))) {
             Response r;
             r.status = 503;
@@ -191,7 +190,29 @@ public:
         }
     }
 
+    // Refuses the connection's input (raw HTTP response, then the write side is closed), after
+    // the answers to its earlier requests.
+    void refuse(const std::shared_ptr<Strand>& strand, std::weak_ptr<Tcp::Peer> weakPeer, std::string raw) {
+        std::function<void()> job = [this, strand, weakPeer, raw = std::move(raw)] {
+            if (auto p = weakPeer.lock()) closeWriteAfter(p->send(Pistache::RawBuffer(raw, raw.size())), weakPeer);
+            next(*strand);
+        };
+        if (admit(*strand, job)) job();
+    }
+
 private:
+    // True when the strand was idle and is now busy with `job` (the caller runs it); false when
+    // the job was queued behind the strand's current one.
+    static bool admit(Strand& strand, std::function<void()>& job) {
+        std::lock_guard lk(strand.mu);
+        if (strand.busy) {
+            strand.waiting.push_back(std::move(job));
+            return false;
+        }
+        strand.busy = true;
+        return true;
+    }
+
     // The current request of `strand` is answered: start its next one, if any.
     void next(Strand& strand) {
         std::function<void()> job;
@@ -250,9 +271,7 @@ private:
         // Pistache never closes on "Connection: close"; do it once the response is written,
         // so clients that read to EOF (HTTP/1.0 style) finish.
         res.setHeader("Connection", "close");
-        auto sent = sendResponse(w, res);
-        sent.then([weakPeer](ssize_t) { if (auto p = weakPeer.lock()) ::shutdown(p->fd(), SHUT_WR); },
-                  [](std::exception_ptr) {});
+        closeWriteAfter(sendResponse(w, res), weakPeer);
     } catch (...) {
     }
 
@@ -362,12 +381,9 @@ private:
         parser->reset();
     }
 
-    static void refuse(const RequestGuard& guard, const std::shared_ptr<Tcp::Peer>& peer) {
-        std::string resp = refusalResponse(guard.verdict(), guard.reason());
-        std::weak_ptr<Tcp::Peer> weak = peer;
-        peer->send(Pistache::RawBuffer(std::move(resp), resp.size()))
-            .then([weak](ssize_t) { if (auto p = weak.lock()) ::shutdown(p->fd(), SHUT_WR); },
-                  [](std::exception_ptr) {});
+    void refuse(const RequestGuard& guard, const std::shared_ptr<Tcp::Peer>& peer) {
+        auto strand = std::static_pointer_cast<RequestRunner::Strand>(peer->tryGetData(kStrandKey));
+        runner_->refuse(strand, peer, refusalResponse(guard.verdict(), guard.reason()));
     }
 
     std::shared_ptr<RequestRunner> runner_;

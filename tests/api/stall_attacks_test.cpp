@@ -178,6 +178,14 @@ TEST_F(StallAttacks, PipelinedRequestsAreAnsweredInOrder) {
     EXPECT_NE(all.substr(at[5], at[6] - at[5]).find("API is healthy"), std::string::npos) << all;
     EXPECT_NE(all.substr(at[6]).find("\"title\":\"piped\""), std::string::npos) << all;
     EXPECT_TRUE(r.closed);
+    // A refusal of a later request also waits for the earlier (delayed) answers.
+    auto refused = exchange(s->port(), search + search + search + search + "POST /api/health HTTP/1.1\r\nContent-Length: +5\r\n\r\nhello", 10);
+    std::string seq = refused.head + "\r\n\r\n" + refused.body;
+    size_t lastList = seq.rfind("\"totalItems\":0"), refusal = seq.find("HTTP/1.1 400");
+    ASSERT_NE(refusal, std::string::npos) << seq;
+    EXPECT_NE(lastList, std::string::npos) << seq;
+    EXPECT_LT(lastList, refusal) << seq;
+    EXPECT_NE(seq.find("Invalid Content-Length header."), std::string::npos) << seq;
 }
 
 struct Attacker {
