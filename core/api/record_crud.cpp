@@ -2,7 +2,6 @@
 #include <chrono>
 #include <cmath>
 #include <random>
-#include <thread>
 
 #include "api/activity.hpp"
 #include "api/list_params.hpp"
@@ -10,6 +9,7 @@
 #include "api/record_upsert.hpp"
 #include "api/routes.hpp"
 #include "app/record_files.hpp"
+#include "http/response_delay.hpp"
 #include "ratelimit/store.hpp"
 #include "records/rule_sql.hpp"
 #include "util/strings.hpp"
@@ -28,7 +28,8 @@ records::CollectionFinder finderFor(App& app) {
 // Anti-timing throttle (PocketBase's "@pb_list_timing_check_"): the list rule acts as a filter in
 // the same query as the client's filter, so a client that keeps filtering to empty results (more
 // than 3 times in 3 s) gets a random delay of up to 500 ms per further empty search. Superusers
-// and public (empty-rule) collections are exempt.
+// and public (empty-rule) collections are exempt. The HTTP layer sends the response later from a
+// timer (http::delayResponse), so no worker sleeps: sleeping ones starved the pool.
 void throttleEmptySearches(RequestEvent& e, const schema::Collection& c, size_t found) {
     if (found > 0 || e.hasSuperuserAuth() || !c.listRule || c.listRule->empty()) return;
     if (e.request.queryParam("filter").value_or("").empty()) return;
@@ -37,7 +38,7 @@ void throttleEmptySearches(RequestEvent& e, const schema::Collection& c, size_t 
     std::string key = "@pb_list_timing_check_" + c.id + "\x1f" + client;
     if (store.allow(key, 3, 3000, timeutil::nowMillis())) return;
     static thread_local std::mt19937 rng{std::random_device{}()};
-    std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution<int>(0, 499)(rng)));
+    http::delayResponse(std::chrono::milliseconds(std::uniform_int_distribution<int>(0, 499)(rng)));
 }
 
 void requireRule(const RequestEvent& e, const std::optional<std::string>& rule) {

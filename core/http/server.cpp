@@ -6,13 +6,17 @@
 
 #include <algorithm>
 #include <atomic>
+#include <deque>
+#include <mutex>
 #include <sstream>
 
 #include <sys/socket.h>
 
 #include "http/request_guard.hpp"
+#include "http/response_delay.hpp"
 #include "util/strings.hpp"
 #include "util/thread_pool.hpp"
+#include "util/timer_queue.hpp"
 
 namespace pb::http {
 
@@ -51,8 +55,9 @@ std::string methodName(Http::Method m) {
     }
 }
 
-// Converts the Pistache request into ours (on the reactor thread; cheap copies only).
-Request convert(const Http::Request& in) {
+// Converts the Pistache request into ours (on the reactor thread; cheap copies only). The body
+// was framed by the RequestGuard, which kept Content-Length/Transfer-Encoding from the parser.
+Request convert(const Http::Request& in, std::string body, bool hasBody) {
     Request r;
     r.method = methodName(in.method());
     r.path = in.resource();
@@ -74,7 +79,8 @@ Request convert(const Http::Request& in) {
         r.headers.emplace_back(std::move(name), os.str());
     }
     for (auto& [name, raw] : in.headers().rawList()) r.headers.emplace_back(str::lower(name), raw.value());
-    r.body = in.body();
+    if (hasBody) r.headers.emplace_back("content-length", std::to_string(body.size()));
+    r.body = std::move(body);
     r.remoteIp = in.address().host();
     return r;
 }
@@ -135,6 +141,12 @@ Async::Promise<ssize_t> sendResponse(Http::ResponseWriter& w, Response& res) {
     return w.send(code, res.body, mime);
 }
 
+// Shuts the write side once `sent` is written (Pistache never closes a connection by itself).
+void closeWriteAfter(Async::Promise<ssize_t> sent, const std::weak_ptr<Tcp::Peer>& weakPeer) {
+    sent.then([weakPeer](ssize_t) { if (auto p = weakPeer.lock()) ::shutdown(p->fd(), SHUT_WR); },
+              [](std::exception_ptr) {});
+}
+
 }  // namespace
 
 // Does the client want the connection closed after this response?
@@ -147,140 +159,242 @@ bool wantsClose(const Request& req) {
 // Shared by every reactor's handler clone: runs requests on the worker pool.
 class RequestRunner {
 public:
-    RequestRunner(RequestHandler h, ThreadPool* pool) : handler_(std::move(h)), pool_(pool) {}
+    RequestRunner(RequestHandler h, ThreadPool* pool, TimerQueue* timers)
+        : handler_(std::move(h)), pool_(pool), timers_(timers) {}
 
-    void onRequest(const Http::Request& req, Http::ResponseWriter writer) {
+    // Requests of one connection run one at a time, in arrival order, so pipelined requests are
+    // answered in order: the next one reaches the pool once the previous response is handed to
+    // the transport (never, after a stream: it owns the connection).
+    struct Strand {
+        std::mutex mu;
+        bool busy = false;
+        std::deque<std::function<void()>> waiting;
+    };
+
+    void onRequest(const Http::Request& req, std::string body, bool hasBody, Http::ResponseWriter writer,
+                   std::shared_ptr<Strand> strand) {
         std::weak_ptr<Tcp::Peer> weakPeer = writer.getPeer();
         auto shared = std::make_shared<Http::ResponseWriter>(std::move(writer));
-        auto request = std::make_shared<Request>(convert(req));
-        bool ok = pool_->submit([this, shared, request, weakPeer] { handle(*shared, *request, weakPeer); });
-        if (!ok) {
+        auto request = std::make_shared<Request>(convert(req, std::move(body), hasBody));
+        std::function<void()> job = [this, shared, request, weakPeer, strand] {
+            handle(shared, *request, weakPeer, strand);
+        };
+        if (!admit(*strand, job)) return;  // queued behind an earlier request
+        if (!pool_->submit(std::move(job))) {
             Response r;
             r.status = 503;
             r.setHeader("Content-Type", "application/json");
             r.body = R"({"status":503,"message":"Server is shutting down.","data":{}})";
             sendResponse(*shared, r);
+            next(*strand);
+        }
+    }
+
+    // Refuses the connection's input (raw HTTP response, then the write side is closed), after
+    // the answers to its earlier requests.
+    void refuse(const std::shared_ptr<Strand>& strand, std::weak_ptr<Tcp::Peer> weakPeer, std::string raw) {
+        std::function<void()> job = [this, strand, weakPeer, raw = std::move(raw)] {
+            if (auto p = weakPeer.lock()) closeWriteAfter(p->send(Pistache::RawBuffer(raw, raw.size())), weakPeer);
+            next(*strand);
+        };
+        if (admit(*strand, job)) job();
+    }
+
+private:
+    // True when the strand was idle and is now busy with `job` (the caller runs it); false when
+    // the job was queued behind the strand's current one.
+    static bool admit(Strand& strand, std::function<void()>& job) {
+        std::lock_guard lk(strand.mu);
+        if (strand.busy) {
+            strand.waiting.push_back(std::move(job));
+            return false;
+        }
+        strand.busy = true;
+        return true;
+    }
+
+    // The current request of `strand` is answered: start its next one, if any.
+    void next(Strand& strand) {
+        std::function<void()> job;
+        {
+            std::lock_guard lk(strand.mu);
+            if (strand.waiting.empty()) {
+                strand.busy = false;
+                return;
+            }
+            job = std::move(strand.waiting.front());
+            strand.waiting.pop_front();
+        }
+        if (!pool_->submit(std::move(job))) {
+            std::lock_guard lk(strand.mu);  // stopping: drop what waits, the connection closes
+            strand.waiting.clear();
+            strand.busy = false;
         }
     }
 
 private:
-    void handle(Http::ResponseWriter& w, Request& req, std::weak_ptr<Tcp::Peer> weakPeer) {
-        Response res;
+    void handle(const std::shared_ptr<Http::ResponseWriter>& w, Request& req, std::weak_ptr<Tcp::Peer> weakPeer,
+                const std::shared_ptr<Strand>& strand) {
+        auto res = std::make_shared<Response>();
+        takeResponseDelay();  // nothing left over from an earlier request on this thread
         try {
-            handler_(req, res);
+            handler_(req, *res);
         } catch (...) {
-            res = Response{};
-            res.status = 500;
-            res.setHeader("Content-Type", "application/json");
-            res.body = R"({"status":500,"message":"Something went wrong while processing your request.","data":{}})";
+            *res = Response{};
+            res->status = 500;
+            res->setHeader("Content-Type", "application/json");
+            res->body = R"({"status":500,"message":"Something went wrong while processing your request.","data":{}})";
         }
-        if (res.onStream) {
-            auto peer = weakPeer.lock();
-            if (!peer) return;
-            std::string head = "HTTP/1.1 " + std::to_string(res.status) + " " + statusText(res.status) + "\r\n";
-            for (auto& [k, v] : res.headers) head += k + ": " + v + "\r\n";
-            head += "Transfer-Encoding: chunked\r\nConnection: keep-alive\r\n\r\n";
-            // The stream is idle from the server's point of view: keep the header-timeout
-            // sweeper from writing a 408 into the middle of it.
-            peer->setIdle(true);
-            peer->send(Pistache::RawBuffer(std::move(head), head.size()));
-            auto stream = std::make_shared<PeerStream>(weakPeer);
-            try {
-                res.onStream(stream);
-            } catch (...) {
-                stream->close();
-            }
+        if (res->onStream) {
+            startStream(*res, weakPeer);
             return;
         }
-        if (!wantsClose(req)) {
+        bool close = wantsClose(req);
+        if (auto delay = takeResponseDelay(); delay.count() > 0) {
+            // A delayed answer waits on the timer thread, not on a worker (sending only enqueues).
+            timers_->schedule(TimerQueue::Clock::now() + delay, [this, w, res, close, weakPeer, strand] {
+                finish(*w, *res, close, weakPeer);
+                next(*strand);
+            });
+            return;
+        }
+        finish(*w, *res, close, weakPeer);
+        next(*strand);
+    }
+
+    // Never throws: the strand must move on whatever happens to this response.
+    static void finish(Http::ResponseWriter& w, Response& res, bool close, const std::weak_ptr<Tcp::Peer>& weakPeer) try {
+        if (!close) {
             sendResponse(w, res);
             return;
         }
         // Pistache never closes on "Connection: close"; do it once the response is written,
         // so clients that read to EOF (HTTP/1.0 style) finish.
         res.setHeader("Connection", "close");
-        auto sent = sendResponse(w, res);
-        sent.then([weakPeer](ssize_t) { if (auto p = weakPeer.lock()) ::shutdown(p->fd(), SHUT_WR); },
-                  [](std::exception_ptr) {});
+        closeWriteAfter(sendResponse(w, res), weakPeer);
+    } catch (...) {
+    }
+
+    static void startStream(Response& res, const std::weak_ptr<Tcp::Peer>& weakPeer) {
+        auto peer = weakPeer.lock();
+        if (!peer) return;
+        std::string head = "HTTP/1.1 " + std::to_string(res.status) + " " + statusText(res.status) + "\r\n";
+        for (auto& [k, v] : res.headers) head += k + ": " + v + "\r\n";
+        head += "Transfer-Encoding: chunked\r\nConnection: keep-alive\r\n\r\n";
+        // The stream is idle from the server's point of view: keep the header-timeout
+        // sweeper from writing a 408 into the middle of it.
+        peer->setIdle(true);
+        peer->send(Pistache::RawBuffer(std::move(head), head.size()));
+        auto stream = std::make_shared<PeerStream>(weakPeer);
+        try {
+            res.onStream(stream);
+        } catch (...) {
+            stream->close();
+        }
     }
 
     RequestHandler handler_;
     ThreadPool* pool_ = nullptr;
+    TimerQueue* timers_ = nullptr;
 };
 
-// Pistache's HTTP handler behind the size guard. Pistache clones the handler per reactor and
-// only then attaches the transport, so the inner parser-side handler is made lazily, as a copy
-// of this clone (which carries the transport and the limits).
-class ParserHandler final : public Http::Handler {
-public:
-    HTTP_PROTOTYPE(ParserHandler)
-    ParserHandler(const Http::Handler& configured, std::shared_ptr<RequestRunner> runner)
-        : Http::Handler(configured), runner_(std::move(runner)) {}
-
-    void onRequest(const Http::Request& req, Http::ResponseWriter writer) override {
-        runner_->onRequest(req, std::move(writer));
-    }
-    void onTimeout(const Http::Request&, Http::ResponseWriter writer) override {
-        writer.send(Http::Code::Request_Timeout, "");
-    }
-
-private:
-    std::shared_ptr<RequestRunner> runner_;
-};
-
+// Pistache's HTTP handler with our own input path: the RequestGuard frames every request and
+// Pistache's parser only ever sees a validated head without framing headers (see
+// request_guard.hpp). Parser errors and refusals become PocketBase's JSON envelope and close
+// the connection; nothing after them is parsed.
 class PbHandler final : public Http::Handler {
 public:
     HTTP_PROTOTYPE(PbHandler)
     PbHandler() = default;
     PbHandler(std::shared_ptr<RequestRunner> runner, RequestLimits limits)
         : runner_(std::move(runner)), limits_(limits) {}
-    // Clones get their own parser-side handler (bound to their transport on first use).
-    PbHandler(const PbHandler& o) : Http::Handler(o), runner_(o.runner_), limits_(o.limits_) {}
 
-    void onRequest(const Http::Request& req, Http::ResponseWriter writer) override {
-        runner_->onRequest(req, std::move(writer));
+    void onRequest(const Http::Request&, Http::ResponseWriter) override {}  // requests go through onInput
+    void onTimeout(const Http::Request&, Http::ResponseWriter writer) override {
+        writer.send(Http::Code::Request_Timeout, "");
     }
 
     void onConnection(const std::shared_ptr<Tcp::Peer>& peer) override {
+        // Pistache's own sweeper reads the parser of every peer (step and start time).
+        peer->putData(Http::Handler::ParserData, std::make_shared<Http::RequestParser>(getMaxRequestSize()));
         peer->putData(kGuardKey, std::make_shared<RequestGuard>(limits_));
-        static_cast<Tcp::Handler&>(parser()).onConnection(peer);
+        peer->putData(kStrandKey, std::make_shared<RequestRunner::Strand>());
     }
 
     void onInput(const char* buffer, size_t len, const std::shared_ptr<Tcp::Peer>& peer) override {
         auto guard = std::static_pointer_cast<RequestGuard>(peer->tryGetData(kGuardKey));
-        if (!guard) {
-            static_cast<Tcp::Handler&>(parser()).onInput(buffer, len, peer);
-            return;
+        if (!guard) return;
+        std::string_view in(buffer, len);
+        for (;;) {
+            switch (guard->next(in)) {
+                case RequestGuard::Event::NeedMore:
+                    return;
+                case RequestGuard::Event::Head:
+                    if (!parseHead(*guard, peer)) {
+                        guard->refuse(RequestGuard::Verdict::BadRequest, "Malformed request.");
+                        refuse(*guard, peer);
+                        return;
+                    }
+                    break;
+                case RequestGuard::Event::Body:
+                    dispatch(*guard, peer);
+                    break;
+                case RequestGuard::Event::Refused:
+                    refuse(*guard, peer);
+                    return;
+            }
         }
-        if (guard->refused()) return;  // discard what follows a refusal, unparsed
-        size_t accepted = 0;
-        auto verdict = guard->feed(std::string_view(buffer, len), &accepted);
-        if (accepted > 0) static_cast<Tcp::Handler&>(parser()).onInput(buffer, accepted, peer);
-        if (verdict == RequestGuard::Verdict::Pass) return;
-        std::string resp = refusalResponse(verdict);
-        std::weak_ptr<Tcp::Peer> weak = peer;
-        peer->send(Pistache::RawBuffer(std::move(resp), resp.size()))
-            .then([weak](ssize_t) { if (auto p = weak.lock()) ::shutdown(p->fd(), SHUT_WR); },
-                  [](std::exception_ptr) {});
     }
 
 private:
     static constexpr const char* kGuardKey = "pb.requestGuard";
+    static constexpr const char* kStrandKey = "pb.requestStrand";
 
-    Http::Handler& parser() {
-        if (!parser_) parser_ = std::make_shared<ParserHandler>(*this, runner_);
-        return *parser_;
+    // Parses the request line and headers. The parser then waits in its body step until the
+    // guard has the body, so Pistache's sweeper applies the body timeout meanwhile.
+    static bool parseHead(const RequestGuard& guard, const std::shared_ptr<Tcp::Peer>& peer) {
+        auto parser = Http::Handler::getParser(peer);
+        const std::string& head = guard.head();
+        try {
+            if (parser->feed(head.data(), head.size()) && parser->parse() == Http::Private::State::Done) {
+                peer->setIdle(false);
+                return true;
+            }
+        } catch (...) {
+            // Pistache's typed headers throw on values they cannot parse (Host, Accept, Date...).
+        }
+        parser->reset();
+        return false;
+    }
+
+    void dispatch(RequestGuard& guard, const std::shared_ptr<Tcp::Peer>& peer) {
+        auto parser = Http::Handler::getParser(peer);
+        auto& request = parser->request;
+        Http::ResponseWriter response(request.version(), transport(), this, peer);
+        request.copyAddress(peer->address());
+        // As Pistache's own handler does; sendResponse drops the bogus "Close" again.
+        auto connection = request.headers().tryGet<Http::Header::Connection>();
+        response.headers().add<Http::Header::Connection>(connection ? connection->control()
+                                                                    : Http::ConnectionControl::Close);
+        auto strand = std::static_pointer_cast<RequestRunner::Strand>(peer->tryGetData(kStrandKey));
+        runner_->onRequest(request, guard.takeBody(), guard.hasBody(), std::move(response), std::move(strand));
+        parser->reset();
+    }
+
+    void refuse(const RequestGuard& guard, const std::shared_ptr<Tcp::Peer>& peer) {
+        auto strand = std::static_pointer_cast<RequestRunner::Strand>(peer->tryGetData(kStrandKey));
+        runner_->refuse(strand, peer, refusalResponse(guard.verdict(), guard.reason()));
     }
 
     std::shared_ptr<RequestRunner> runner_;
     RequestLimits limits_;
-    std::shared_ptr<ParserHandler> parser_;
 };
 
 struct Server::Impl {
     ServerOptions opts;
     std::unique_ptr<Http::Endpoint> endpoint;
     std::unique_ptr<ThreadPool> pool;
+    std::unique_ptr<TimerQueue> timers;
     std::shared_ptr<RequestRunner> runner;
     std::shared_ptr<PbHandler> handler;
     uint16_t boundPort = 0;
@@ -303,7 +417,8 @@ void Server::start(RequestHandler handler) {
                     .keepaliveTimeout(std::chrono::minutes(30));
     impl_->endpoint->init(opts);
     impl_->pool = std::make_unique<ThreadPool>(static_cast<size_t>(o.workerThreads));
-    impl_->runner = std::make_shared<RequestRunner>(std::move(handler), impl_->pool.get());
+    impl_->timers = std::make_unique<TimerQueue>();
+    impl_->runner = std::make_shared<RequestRunner>(std::move(handler), impl_->pool.get(), impl_->timers.get());
     RequestLimits limits;
     limits.maxRequestBytes = o.maxRequestSize;
     limits.maxHeaderBytes = std::min(limits.maxHeaderBytes, o.maxRequestSize);
@@ -317,6 +432,7 @@ void Server::stop() {
     if (!impl_ || !impl_->endpoint) return;
     // Finish in-flight work first: Pistache's shutdown() does not wait for handlers.
     impl_->pool->stop();
+    impl_->timers->stop();  // sends the delayed responses now
     impl_->endpoint->shutdown();
     impl_->endpoint.reset();
 }
