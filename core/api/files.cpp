@@ -5,6 +5,7 @@
 #include "api/routes.hpp"
 #include "app/record_files.hpp"
 #include "files/mime.hpp"
+#include "files/thumb_gate.hpp"
 #include "files/thumbs.hpp"
 #include "records/rule_sql.hpp"
 #include "util/strings.hpp"
@@ -132,17 +133,8 @@ void serveFile(RequestEvent& e) {
         auto spec = allowed ? files::parseThumb(*thumb) : std::nullopt;
         auto tpath = spec ? storage.thumbPath(c->id, recordId, filename, *thumb) : std::nullopt;
         if (spec && tpath) {
-            auto cached = files::Storage::read(*tpath);
-            if (!cached) {
-                if (auto made = files::makeThumb(*data, mime, *spec)) {
-                    try {
-                        storage.write(*tpath, *made);
-                    } catch (const std::exception& ex) {
-                        app.logError(std::string("thumb: ") + ex.what());
-                    }
-                    cached = std::move(made);
-                }
-            }
+            auto cached = files::cachedOrNewThumb(files::thumbGate(), storage, *tpath, *data, mime, *spec,
+                                                  [&app](const std::string& m) { app.logError(m); });
             if (cached) {
                 data = std::move(cached);
                 mime = files::detectMime(*data);

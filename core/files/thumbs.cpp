@@ -77,6 +77,12 @@ std::optional<ThumbSpec> parseThumb(std::string_view s) {
     return t;
 }
 
+std::optional<ImageSize> thumbSourceSize(std::string_view data) {
+    auto size = imageHeaderSize(data);
+    if (!size || static_cast<long long>(size->width) * size->height > kMaxSourcePixels) return std::nullopt;
+    return size;
+}
+
 bool thumbSupported(std::string_view mime) {
     auto b = baseMime(mime);
     return b == "image/png" || b == "image/jpeg" || b == "image/gif" || b == "image/webp";
@@ -84,9 +90,12 @@ bool thumbSupported(std::string_view mime) {
 
 std::optional<std::string> makeThumb(std::string_view data, std::string_view mimeIn, const ThumbSpec& spec) {
     const std::string mime = baseMime(mimeIn);
+    // The header check runs before libgd allocates anything for the bitmap.
+    if (!thumbSourceSize(data)) return std::nullopt;
     auto src = decode(data, mime);
     if (!src) return std::nullopt;
     const int sw = gdImageSX(src.get()), sh = gdImageSY(src.get());
+    // Decoders may disagree with the header (e.g. a GIF frame); the cap holds either way.
     if (sw <= 0 || sh <= 0 || static_cast<long long>(sw) * sh > kMaxSourcePixels) return std::nullopt;
     int dw = spec.width, dh = spec.height;
     int sx = 0, sy = 0, cw = sw, ch = sh;  // source rectangle

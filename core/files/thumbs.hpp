@@ -5,6 +5,8 @@
 #include <string>
 #include <string_view>
 
+#include "files/image_header.hpp"
+
 namespace pb::files {
 
 struct ThumbSpec {
@@ -16,7 +18,11 @@ struct ThumbSpec {
 std::optional<ThumbSpec> parseThumb(std::string_view s);
 // Whether thumbnails can be made for this (sniffed) mime type: png, jpeg, gif, webp.
 bool thumbSupported(std::string_view mime);
-// Encodes the thumbnail in the source format; nullopt when the image cannot be decoded.
+// The size the source declares in its header, when a thumbnail may be made from it: a readable
+// header and at most 60 megapixels. nullopt = refuse without decoding (decompression bombs).
+std::optional<ImageSize> thumbSourceSize(std::string_view data);
+// Encodes the thumbnail in the source format; nullopt when the source is refused by
+// thumbSourceSize or cannot be decoded. Callers bound concurrency with ThumbGate (thumb_gate.hpp).
 std::optional<std::string> makeThumb(std::string_view data, std::string_view mime, const ThumbSpec& spec);
 
 }  // namespace pb::files

@@ -43,59 +43,60 @@ void Cli::addCommand(const std::string& name, const std::string& help, CommandFn
     commands_[name] = Command{help, std::move(fn)};
 }
 
-std::string Cli::usage() const {
-    const std::string& n = name_;
-    std::string s = n + " - " + description_ + "\n\n" +
-                    "Usage:\n"
-                    "  " + n + " serve [--http ADDR:PORT] [--dir DATA_DIR] [--dev] [--plugins DIR]\n"
-                    "        [--plugin-deadline 10s] [--supervise]\n"
-                    "  " + n + " superuser upsert EMAIL PASSWORD [--dir DATA_DIR]\n"
-                    "  " + n + " superuser create EMAIL PASSWORD [--dir DATA_DIR]\n"
-                    "  " + n + " superuser update EMAIL PASSWORD [--dir DATA_DIR]\n"
-                    "  " + n + " superuser delete EMAIL [--dir DATA_DIR]\n";
-    for (auto& [cmd, c] : commands_) {
-        std::string line = "  " + n + " " + cmd + " [ARGS...] [--dir DATA_DIR]";
-        if (line.size() < 48) line.resize(48, ' ');
-        else line += "  ";
-        s += line + c.help + "\n";
-    }
-    s += "  " + n + " --version\n"
-         "  " + n + " --help\n";
-    return s;
-}
-
-bool Cli::parseArgs(int argc, char** argv, Args& a) {
+void Cli::parseArgs(int argc, char** argv, Args& a) {
+    bool afterDashDash = false;
+    auto word = [&](const std::string& s) {
+        if (!a.positional.empty()) a.commandArgs.push_back(s);
+        a.positional.push_back(s);
+    };
     for (int i = 1; i < argc; ++i) {
         std::string s = argv[i];
+        if (afterDashDash) {
+            word(s);
+            continue;
+        }
         auto value = [&](std::string& out) {
             auto eq = s.find('=');
             if (eq != std::string::npos) {
                 out = s.substr(eq + 1);
-                return true;
+                return;
             }
-            if (i + 1 >= argc) return false;
+            if (i + 1 >= argc) {
+                if (a.error.empty()) a.error = "flag needs an argument: " + s;
+                return;
+            }
             out = argv[++i];
-            return true;
         };
         if (isValueFlag(s, "http")) {
-            if (!value(a.http)) return false;
+            value(a.http);
+            a.serveOnly.push_back(s);
         } else if (isValueFlag(s, "dir")) {
-            if (!value(a.dir)) return false;
+            value(a.dir);
         } else if (isValueFlag(s, "plugins")) {
-            if (!value(a.plugins)) return false;
+            value(a.plugins);
         } else if (isValueFlag(s, "plugin-deadline")) {
-            if (!value(a.pluginDeadline)) return false;
+            value(a.pluginDeadline);
         } else if (s == "--dev") {
             a.dev = true;
         } else if (s == "--supervise") {
             a.supervise = true;
-        } else if (s.rfind("--", 0) == 0 && s != "--help" && s != "--version") {
-            a.extra.push_back(s);
+            a.serveOnly.push_back(s);
+        } else if (s == "--help" || s == "-h") {
+            a.help = true;
+        } else if (s == "--") {
+            afterDashDash = true;
+        } else if (s.size() > 1 && s[0] == '-') {
+            a.unknown.push_back(s);
+            if (!a.positional.empty()) a.commandArgs.push_back(s);
         } else {
-            a.positional.push_back(s);
+            word(s);
         }
     }
-    return true;
+}
+
+int Cli::fail(const std::string& message, const std::vector<std::string>& page) const {
+    std::cerr << "Error: " << message << "\n\n" << helpPage(page);
+    return 2;
 }
 
 AppOptions Cli::appOptions(int argc, char** argv) {
@@ -113,63 +114,65 @@ AppOptions Cli::appOptions(int argc, char** argv) {
 int Cli::run(int argc, char** argv) {
     argv_.assign(argv, argv + argc);
     Args a;
-    if (!parseArgs(argc, argv, a)) {
-        std::cerr << usage();
-        return 2;
-    }
-    const Command* customCmd = nullptr;
-    if (!a.positional.empty()) {
-        auto it = commands_.find(a.positional[0]);
-        if (it != commands_.end()) customCmd = &it->second;
-    }
-    if (!customCmd && !a.extra.empty()) {
-        std::cerr << "unknown flag: " << a.extra.front() << "\n" << usage();
-        return 2;
-    }
-    if (a.positional.empty()) {
-        std::cout << usage();
+    parseArgs(argc, argv, a);
+    const std::string cmd = a.positional.empty() ? "" : a.positional[0];
+    const std::vector<std::string> words(a.positional.begin() + (a.positional.empty() ? 0 : 1), a.positional.end());
+    auto customIt = commands_.find(cmd);
+    const Command* customCmd = customIt != commands_.end() ? &customIt->second : nullptr;
+    // The page this invocation is about: the command, or the superuser subcommand when it exists.
+    std::vector<std::string> page;
+    if (customCmd || cmd == "serve" || cmd == "superuser" || cmd == "help") page.push_back(cmd);
+    if (cmd == "superuser" && !words.empty() && superuserArgCount(words[0]) >= 0) page.push_back(words[0]);
+    if (!a.error.empty()) return fail(a.error, page);
+    if (!cmd.empty() && page.empty()) return fail("unknown command \"" + cmd + "\" for \"" + name_ + "\"", {});
+    if (a.help) {
+        std::cout << helpPage(page);
         return 0;
     }
-    const std::string& cmd = a.positional[0];
-    if (cmd == "--version") {
-        std::cout << name_ << " version " << PB_VERSION << "\n";
+    if (cmd == "help") {
+        // `help COMMAND...` prints that command's page.
+        if (!a.unknown.empty()) return fail("unknown flag: " + a.unknown.front(), page);
+        auto topic = helpPage(words);
+        if (topic.empty()) {
+            std::string joined;
+            for (auto& w : words) joined += (joined.empty() ? "" : " ") + w;
+            return fail("unknown help topic \"" + joined + "\"", {});
+        }
+        std::cout << topic;
         return 0;
     }
-    if (customCmd) return custom(*customCmd, argc, argv);
-    if (cmd == "serve") return serve(a, argc, argv);
-    if (cmd == "superuser") return superuser(a);
-    if (cmd == "help" || cmd == "--help") {
-        std::cout << usage();
+    // Custom commands receive their unknown flags; built-in ones refuse them.
+    if (customCmd) return custom(*customCmd, a);
+    if (cmd != "serve" && !a.serveOnly.empty()) return fail("unknown flag: " + a.serveOnly.front(), page);
+    if (cmd.empty()) {
+        for (auto& f : a.unknown)
+            if (f != "--version" && f != "-v") return fail("unknown flag: " + f, page);
+        if (!a.unknown.empty()) std::cout << name_ << " version " << PB_VERSION << "\n";
+        else std::cout << usage();
         return 0;
     }
-    std::cerr << "unknown command: " << cmd << "\n" << usage();
-    return 2;
+    if (!a.unknown.empty()) return fail("unknown flag: " + a.unknown.front(), page);
+    if (cmd == "serve") {
+        if (!words.empty()) return fail("unexpected argument \"" + words[0] + "\" (serve takes flags only)", page);
+        return serve(a, argc, argv);
+    }
+    // superuser
+    if (words.empty()) {
+        std::cout << helpPage(page);  // as PocketBase: the command group's help
+        return 0;
+    }
+    if (page.size() < 2) return fail("unknown command \"" + words[0] + "\" for \"" + name_ + " superuser\"", page);
+    const int want = superuserArgCount(words[0]), got = static_cast<int>(words.size()) - 1;
+    if (got < want) return fail(want == 1 ? "missing EMAIL" : "missing EMAIL and/or PASSWORD", page);
+    if (got > want) return fail("unexpected argument \"" + words[static_cast<size_t>(want) + 1] + "\"", page);
+    return superuser(a);
 }
 
-int Cli::custom(const Command& c, int argc, char** argv) {
-    // Everything after the command name except the global flags (and their values).
-    std::vector<std::string> args;
-    bool seenCmd = false;
-    for (int i = 1; i < argc; ++i) {
-        std::string s = argv[i];
-        bool global = false;
-        for (auto* f : {"http", "dir", "plugins", "plugin-deadline"}) {
-            if (isValueFlag(s, f)) {
-                global = true;
-                if (s.find('=') == std::string::npos) ++i;  // skip the value
-            }
-        }
-        if (global || s == "--dev" || s == "--supervise") continue;
-        if (!seenCmd && s.rfind("--", 0) != 0) {
-            seenCmd = true;
-            continue;
-        }
-        if (seenCmd) args.push_back(s);
-    }
+int Cli::custom(const Command& c, const Args& a) {
     int rc = 0;
     try {
         app_.bootstrap();
-        rc = c.fn(args);
+        rc = c.fn(a.commandArgs);
     } catch (const ApiError& e) {
         std::cerr << "error: " << e.message() << " " << e.data().dump() << "\n";
         rc = 1;
@@ -281,10 +284,7 @@ void Cli::reexec(const sigset_t& originalMask) {
 }
 
 int Cli::superuser(const Args& a) {
-    if (a.positional.size() < 3) {
-        std::cerr << usage();
-        return 2;
-    }
+    // run() checked the subcommand and the number of arguments.
     const std::string& action = a.positional[1];
     const std::string& email = a.positional[2];
     try {
@@ -299,10 +299,6 @@ int Cli::superuser(const Args& a) {
             app_.deleteRecord(*existing);
             std::cout << "Successfully deleted superuser " << email << "!\n";
             return 0;
-        }
-        if (a.positional.size() < 4) {
-            std::cerr << "missing PASSWORD\n";
-            return 2;
         }
         const std::string& password = a.positional[3];
         if (!records::isValidEmail(email)) {
@@ -320,10 +316,6 @@ int Cli::superuser(const Args& a) {
         if (action == "update" && !existing) {
             std::cerr << "superuser " << email << " doesn't exist\n";
             return 1;
-        }
-        if (action != "create" && action != "update" && action != "upsert") {
-            std::cerr << usage();
-            return 2;
         }
         auto rec = existing ? existing : std::make_shared<records::Record>(c);
         if (!existing) rec->set("email", email);

@@ -10,9 +10,12 @@
 //   }
 //
 // Built-in commands: `serve [--http ADDR:PORT]`, `superuser upsert|create|update|delete`,
-// `help`, plus the `--help` and `--version` flags. Global flags: --dir, --dev, --plugins,
-// --plugin-deadline. `serve --supervise` runs the server under a restarting supervisor
-// (core/serve/supervisor.cpp).
+// `help [COMMAND]`, plus the `--help`/`-h` and `--version`/`-v` flags. Global flags: --dir, --dev,
+// --plugins, --plugin-deadline. `serve --supervise` runs the server under a restarting supervisor
+// (core/serve/supervisor.cpp). Every command and subcommand answers `--help`/`-h` with its own
+// page on stdout and exit code 0, without touching the data dir; an unknown flag or argument of a
+// built-in command is an error on stderr with that command's usage and exit code 2 (nothing runs).
+// `--` ends the flags: what follows is taken as arguments (e.g. a password starting with '-').
 #include <signal.h>
 
 #include <functional>
@@ -27,7 +30,8 @@ namespace pb {
 
 class Cli {
 public:
-    // Receives the arguments after the command name (unknown --flags included, in order).
+    // Receives the arguments after the command name (unknown flags included, in order; global
+    // flags, `-h`/`--help` and a `--` separator are not passed).
     // Returns the process exit code. The app is bootstrapped before it runs; exceptions are
     // reported on stderr and give exit code 1.
     using CommandFn = std::function<int(const std::vector<std::string>& args)>;
@@ -47,29 +51,41 @@ public:
     // /proc/self/exe with the same argv (same pid, same port).
     int run(int argc, char** argv);
 
+    // The root help page (`pb --help`).
     std::string usage() const;
+    // The help page of a command ({"serve"}, {"superuser", "upsert"}, {"greet"}, ...); the root
+    // page for an empty path; "" for an unknown command.
+    std::string helpPage(const std::vector<std::string>& path) const;
 
 private:
     struct Args {
-        std::vector<std::string> positional;  // command name first
-        std::vector<std::string> extra;       // unknown --flags (only allowed for custom commands)
+        std::vector<std::string> positional;   // words (and everything after "--"), command name first
+        std::vector<std::string> commandArgs;  // after the command name, minus global flags, in order
+        std::vector<std::string> unknown;      // flags that are not global (or --version / -v)
+        std::vector<std::string> serveOnly;    // --http / --supervise as given (other commands refuse them)
+        std::string error;                     // e.g. a value flag without its value
         std::string http = "127.0.0.1:8090";
         std::string dir = "pb_data";
         std::string plugins;
         std::string pluginDeadline;  // "" = default
         bool dev = false;
         bool supervise = false;
+        bool help = false;  // -h / --help before any "--"
     };
     struct Command {
         std::string help;
         CommandFn fn;
     };
-    static bool parseArgs(int argc, char** argv, Args& a);
+    static void parseArgs(int argc, char** argv, Args& a);
+    // Number of arguments of a superuser subcommand; -1 when there is no such subcommand.
+    static int superuserArgCount(const std::string& action);
+    // Prints "Error: <message>" and the usage page to stderr; returns the exit code (2).
+    int fail(const std::string& message, const std::vector<std::string>& page) const;
     int serve(const Args& a, int argc, char** argv);
     // Re-executes the process with the original arguments; returns only on failure.
     void reexec(const sigset_t& originalMask);
     int superuser(const Args& a);
-    int custom(const Command& c, int argc, char** argv);
+    int custom(const Command& c, const Args& a);
 
     App& app_;
     std::string name_, description_;

@@ -20,6 +20,12 @@ BASE="http://127.0.0.1:$PORT"
 out="$("$APP" greet Tester --dir "$DIR/data")"
 [[ "$out" == "Hello, Tester! There are 0 posts." ]] || fail "greet printed: $out"
 "$APP" --help | grep -q 'hello_app greet' || fail "custom command missing from --help"
+# A custom command's --help prints its page and does not run it; its other flags reach it.
+out="$("$APP" greet --help --dir "$DIR/data")" || fail "greet --help failed"
+[[ "$out" == *"prints a greeting"* && "$out" == *"hello_app greet [ARGS...]"* && "$out" != *Hello* ]] ||
+  fail "greet --help printed: $out"
+out="$("$APP" greet --dir "$DIR/data" --loud -- -h)"
+[[ "$out" == "Hello, --loud! There are 0 posts." ]] || fail "greet with flags printed: $out"
 
 "$APP" serve --http "127.0.0.1:$PORT" --dir "$DIR/data" >"$DIR/serve.log" 2>&1 &
 PID=$!
