@@ -169,7 +169,9 @@ TEST(ImageHeader, GarbageNeverReadsPastTheEnd) {
         const size_t n = rng() % 64;
         for (size_t k = 0; k < n; ++k) s.push_back(static_cast<char>(rng() % 4 == 0 ? 0xFF : rng()));
         auto r = imageHeaderSize(s);
-        if (r) EXPECT_TRUE(r->width > 0 && r->height > 0);
+        if (r) {
+            EXPECT_TRUE(r->width > 0 && r->height > 0);
+        }
     }
 }
 
