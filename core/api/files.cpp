@@ -60,7 +60,7 @@ int parseRange(const std::string& header, uint64_t size, uint64_t& start, uint64
 }
 
 void fileToken(RequestEvent& e) {
-    if (!e.auth) throw unauthorized("Missing auth record context.");
+    if (!e.auth) throw unauthorized("The request requires valid record authorization token.");
     e.json(200, json::Value(json::Object{{"token", e.app.newToken(*e.auth, "file", 0)}}));
 }
 

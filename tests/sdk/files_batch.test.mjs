@@ -83,7 +83,7 @@ describe('files', () => {
     await su.collections.update('uploads', { viewRule: '@request.auth.id != ""' });
     const plain = await fetch(su.files.getURL(rec, rec.secret));
     assert.equal(plain.status, 404);
-    await expectError(() => guest.files.getToken(), 401);
+    await expectError(() => guest.files.getToken(), 401, { message: 'The request requires valid record authorization token.' });
     const { pb: user } = await userClient(srv.url, 'files@example.com');
     const token = await user.files.getToken();
     const ok = await fetch(user.files.getURL(rec, rec.secret, { token }));
