@@ -152,8 +152,11 @@ void serveFile(RequestEvent& e) {
     }
 
     const bool inlineOk = files::isInlineMime(mime) && !truthy(e.request.queryParam("download"));
-    e.setHeader("Content-Disposition", std::string(inlineOk ? "inline" : "attachment") + "; filename=" + servedName);
+    // servedName is a stored name ([a-z0-9_.-]): quoting needs no escaping.
+    e.setHeader("Content-Disposition", std::string(inlineOk ? "inline" : "attachment") + "; filename=\"" + servedName + "\"");
     e.setHeader("Content-Security-Policy", kCsp);
+    // As PocketBase 0.40: files may be framed by other origins (the sandboxing CSP still applies).
+    e.response.removeHeader("X-Frame-Options");
     e.setHeader("Cache-Control", kCacheControl);
     e.setHeader("Accept-Ranges", "bytes");
     const uint64_t size = data->size();

@@ -106,6 +106,19 @@ describe('otp', () => {
   });
 });
 
+describe('settings test email', () => {
+  test('pb.settings.testEmail sends the template; bad input is 400', async () => {
+    assert.equal(await su.settings.testEmail('users', 'sdk-test-email@example.com', 'verification'), true);
+    const mail = await waitMail('sdk-test-email@example.com');
+    assert.equal(mail.subject, 'Verify your Acme email');
+    const e = await expectError(() => su.settings.testEmail('users', 'sdk-test-email@example.com', 'nope'), 400, {
+      message: 'Failed to send the test email.', codes: { template: 'validation_in_invalid' },
+    });
+    assert.deepEqual(Object.keys(e.response.data), ['template']);
+    await expectError(() => client(srv.url).settings.testEmail('users', 'x@example.com', 'verification'), 401);
+  });
+});
+
 describe('smtp disabled', () => {
   test('mails land in <dataDir>/mail/*.eml', async (t) => {
     if (oursOnly(t, 'PocketBase hands mails to sendmail when SMTP is off; the .eml drop is ours')) return;
