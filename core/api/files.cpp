@@ -61,7 +61,7 @@ int parseRange(const std::string& header, uint64_t size, uint64_t& start, uint64
 }
 
 void fileToken(RequestEvent& e) {
-    if (!e.auth) throw unauthorized("Missing auth record context.");
+    if (!e.auth) throw unauthorized("The request requires valid record authorization token.");
     e.json(200, json::Value(json::Object{{"token", e.app.newToken(*e.auth, "file", 0)}}));
 }
 
@@ -144,8 +144,11 @@ void serveFile(RequestEvent& e) {
     }
 
     const bool inlineOk = files::isInlineMime(mime) && !truthy(e.request.queryParam("download"));
-    e.setHeader("Content-Disposition", std::string(inlineOk ? "inline" : "attachment") + "; filename=" + servedName);
+    // servedName is a stored name ([a-z0-9_.-]): quoting needs no escaping.
+    e.setHeader("Content-Disposition", std::string(inlineOk ? "inline" : "attachment") + "; filename=\"" + servedName + "\"");
     e.setHeader("Content-Security-Policy", kCsp);
+    // As PocketBase 0.40: files may be framed by other origins (the sandboxing CSP still applies).
+    e.response.removeHeader("X-Frame-Options");
     e.setHeader("Cache-Control", kCacheControl);
     e.setHeader("Accept-Ranges", "bytes");
     const uint64_t size = data->size();

@@ -39,6 +39,7 @@ void securityHeaders(RequestEvent& e) {
     e.response.setHeader("X-XSS-Protection", "1; mode=block");
     e.response.setHeader("X-Content-Type-Options", "nosniff");
     e.response.setHeader("X-Frame-Options", "SAMEORIGIN");
+    e.response.setHeader("Cross-Origin-Opener-Policy", "same-origin");  // PocketBase 0.40
     e.next();
 }
 

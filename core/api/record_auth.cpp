@@ -77,8 +77,9 @@ void authMethods(RequestEvent& e) {
         if (f.getString() == "email") hasEmail = true;
         if (f.getString() == "username") hasUsername = true;
     }
-    // PocketBase leaves the legacy list nil (null) while OAuth2 is disabled.
-    out.set("authProviders", oauth2["enabled"].getBool() ? oauth2["providers"] : json::Value());
+    // The legacy list mirrors oauth2.providers (an empty array while OAuth2 is disabled, as in
+    // PocketBase 0.40; older versions sent null).
+    out.set("authProviders", oauth2["providers"]);
     out.set("usernamePassword", pwEnabled && hasUsername);
     out.set("emailPassword", pwEnabled && hasEmail);
     e.json(200, out);

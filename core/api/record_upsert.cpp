@@ -132,7 +132,9 @@ void applyBody(App&, Record& r, const json::Value& body, const UpsertOptions& op
         if (wantsPassword && pf) {
             std::string pw = body["password"].isString() ? body["password"].asString() : body["password"].isNull() ? "" : body["password"].dump();
             std::string confirm = body["passwordConfirm"].isString() ? body["passwordConfirm"].asString() : "";
-            if (auto e = records::validatePlainPassword(*pf, pw)) errs.addNested("password", *e);
+            // As PocketBase 0.40: a blank password is always reported, but its own rules (length,
+            // pattern) only when passwordConfirm and oldPassword pass (a mismatch comes alone).
+            const size_t before = errs.data().size();
             if (confirm.empty()) errs.add("passwordConfirm", "validation_required", "Cannot be blank.");
             else if (confirm != pw) errs.add("passwordConfirm", "validation_values_mismatch", "Values don't match.");
             if (!isNew && !opts.hasManageAccess) {
@@ -141,6 +143,8 @@ void applyBody(App&, Record& r, const json::Value& body, const UpsertOptions& op
                 else if (!r.validatePassword(old))
                     errs.add("oldPassword", "validation_invalid_old_password", "Missing or invalid old password.");
             }
+            if (pw.empty() || errs.data().size() == before)
+                if (auto e = records::validatePlainPassword(*pf, pw)) errs.addNested("password", *e);
             if (errs.empty()) r.setPassword(pw);
         }
     }

@@ -23,7 +23,7 @@ void testEmail(RequestEvent& e) {
     else if (!mail::recordMailFromName(tpl, kind)) errs.add("template", "validation_in_invalid", "Must be a valid value.");
     auto c = app.findCollection(collection);
     if (!c || !c->isAuth()) errs.add("collection", "validation_invalid_collection", "Missing or invalid auth collection.");
-    errs.throwIfAny("An error occurred while validating the submitted data.");
+    errs.throwIfAny("Failed to send the test email.");  // PocketBase's message, with the field errors
 
     // A throwaway record carrying the target email (never saved).
     auto r = std::make_shared<records::Record>(c);

@@ -96,7 +96,7 @@ json::Value Settings::defaults() {
     s.set("s3", s3Defaults());
     s.set("meta", json::Value(json::Object{{"appName", "Acme"}, {"appURL", "http://localhost:8090"},
                                            {"senderName", "Support"}, {"senderAddress", "support@example.com"},
-                                           {"accentColor", ""}, {"hideControls", false}}));
+                                           {"accentColor", "#1055c9"}, {"hideControls", false}}));
     s.set("rateLimits", json::Value(json::Object{{"rules", rules}, {"enabled", false}, {"excludedIPs", json::Value::array()}}));
     s.set("trustedProxy", json::Value(json::Object{{"headers", json::Value::array()}, {"useLeftmostIP", false}}));
     s.set("batch", json::Value(json::Object{{"enabled", false}, {"maxRequests", 50.0}, {"timeout", 3.0}, {"maxBodySize", 0.0}}));
@@ -151,7 +151,7 @@ std::vector<std::string> Settings::superuserIPs() const {
 
 json::Value Settings::toApiJson() const {
     json::Value v = get();
-    if (auto* smtp = v.find("smtp")) smtp->set("password", "");
+    if (auto* smtp = v.find("smtp")) smtp->erase("password");  // PocketBase never returns the key
     if (auto* s3 = v.find("s3")) s3->erase("secret");
     if (auto* b = v.find("backups"))
         if (auto* s3 = b->find("s3")) s3->erase("secret");

@@ -80,6 +80,11 @@ void validateMeta(const json::Value& m, ValidationErrors& errs) {
     const std::string& addr = m["senderAddress"].getString();
     if (addr.empty()) s.set("senderAddress", required());
     else if (!records::isValidEmail(addr)) s.set("senderAddress", err("validation_is_email", "Must be a valid email address."));
+    // PocketBase 0.40: an optional "#rrggbb"-sized value (length only, counted in runes).
+    const std::string& accent = m["accentColor"].getString();
+    if (!accent.empty() && str::runeCount(accent) != 7)
+        s.set("accentColor", fieldError("validation_length_invalid", "The length must be exactly 7.",
+                                        json::Value(json::Object{{"min", 7.0}, {"max", 7.0}})));
     s.addTo(errs, "meta");
 }
 

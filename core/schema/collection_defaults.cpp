@@ -19,16 +19,17 @@ const char* kOtpBody =
 const char* kVerifyBody =
     "<p>Hello,</p>\n<p>Thank you for joining us at {APP_NAME}.</p>\n<p>Click on the button below to verify your email "
     "address.</p>\n<p>\n  <a class=\"btn\" href=\"{APP_URL}/_/#/auth/confirm-verification/{TOKEN}\" "
-    "target=\"_blank\" rel=\"noopener\">Verify</a>\n</p>\n<p>\n  Thanks,<br/>\n  {APP_NAME} team\n</p>";
+    "target=\"_blank\" rel=\"noopener\">Verify</a>\n</p>\n<p><i>If you didn't recently register, please ignore this "
+    "email.</i></p>\n<p>\n  Thanks,<br/>\n  {APP_NAME} team\n</p>";
 const char* kResetBody =
     "<p>Hello,</p>\n<p>Click on the button below to reset your password.</p>\n<p>\n  <a class=\"btn\" "
     "href=\"{APP_URL}/_/#/auth/confirm-password-reset/{TOKEN}\" target=\"_blank\" rel=\"noopener\">Reset "
-    "password</a>\n</p>\n<p><i>If you didn't ask to reset your password, you can ignore this email.</i></p>\n<p>\n  "
+    "password</a>\n</p>\n<p><i>If you didn't ask to reset your password, please ignore this email.</i></p>\n<p>\n  "
     "Thanks,<br/>\n  {APP_NAME} team\n</p>";
 const char* kEmailChangeBody =
     "<p>Hello,</p>\n<p>Click on the button below to confirm your new email address.</p>\n<p>\n  <a class=\"btn\" "
     "href=\"{APP_URL}/_/#/auth/confirm-email-change/{TOKEN}\" target=\"_blank\" rel=\"noopener\">Confirm new "
-    "email</a>\n</p>\n<p><i>If you didn't ask to change your email address, you can ignore this email.</i></p>\n<p>\n "
+    "email</a>\n</p>\n<p><i>If you didn't ask to change your email address, please ignore this email.</i></p>\n<p>\n "
     " Thanks,<br/>\n  {APP_NAME} team\n</p>";
 
 json::Value tmpl(const char* subject, const char* body) {
@@ -122,8 +123,9 @@ void CollectionStore::applyFieldDefaults(Field& f) {
     } else if (t == FieldType::Bool || t == FieldType::GeoPoint) {
         def("required", false);
     } else if (t == FieldType::Email || t == FieldType::Url) {
-        def("exceptDomains", json::Value());
-        def("onlyDomains", json::Value());
+        // Always arrays, as PocketBase 0.40 (null or missing becomes []).
+        for (const char* k : {"exceptDomains", "onlyDomains"})
+            if (!f.opts[k].isArray()) f.opts.set(k, json::Value::array());
         def("required", false);
     } else if (t == FieldType::Editor) {
         def("convertURLs", false);
@@ -137,14 +139,14 @@ void CollectionStore::applyFieldDefaults(Field& f) {
         def("onCreate", false);
         def("onUpdate", false);
     } else if (t == FieldType::Select) {
-        def("maxSelect", 1.0);
+        def("maxSelect", 0.0);
         def("values", json::Value::array());
         def("required", false);
     } else if (t == FieldType::Json) {
         def("maxSize", 0.0);
         def("required", false);
     } else if (t == FieldType::File) {
-        def("maxSelect", 1.0);
+        def("maxSelect", 0.0);
         def("maxSize", 0.0);
         def("mimeTypes", json::Value::array());
         def("protected", false);
@@ -153,7 +155,7 @@ void CollectionStore::applyFieldDefaults(Field& f) {
     } else if (t == FieldType::Relation) {
         def("cascadeDelete", false);
         def("collectionId", "");
-        def("maxSelect", 1.0);
+        def("maxSelect", 0.0);
         def("minSelect", 0.0);
         def("required", false);
     } else if (t == FieldType::Password) {
@@ -163,7 +165,8 @@ void CollectionStore::applyFieldDefaults(Field& f) {
         def("pattern", "");
         def("required", false);
     }
-    if (f.isListType() && f.opts["maxSelect"].getNumber(0) < 1) f.opts.set("maxSelect", 1.0);
+    // maxSelect is kept as given: 0 (the default) and 1 both mean a single value, as in PocketBase
+    // (isMultiple() is maxSelect > 1; the validators treat anything below 1 as 1).
 }
 
 void ensureAuthIndexes(Collection& c) {

@@ -177,12 +177,12 @@ TEST(ApiFiles, DownloadHeadersDispositionAndSniffing) {
     auto p = s.get("/api/files/docs/" + rid + "/" + n[0].getString());
     EXPECT_EQ(p.status, 200);
     EXPECT_EQ(p.headers["content-type"], "image/png");
-    EXPECT_EQ(p.headers["content-disposition"], "inline; filename=" + n[0].getString());
+    EXPECT_EQ(p.headers["content-disposition"], "inline; filename=\"" + n[0].getString() + "\"");  // quoted, as PocketBase 0.40
     EXPECT_EQ(p.headers["content-security-policy"], "default-src 'none'; media-src 'self'; style-src 'unsafe-inline'; sandbox");
     EXPECT_EQ(p.headers["cache-control"], "max-age=2592000, stale-while-revalidate=86400");
     EXPECT_EQ(p.headers["x-content-type-options"], "nosniff");
     auto dl = s.get("/api/files/docs/" + rid + "/" + n[0].getString() + "?download=1");
-    EXPECT_EQ(dl.headers["content-disposition"], "attachment; filename=" + n[0].getString());
+    EXPECT_EQ(dl.headers["content-disposition"], "attachment; filename=\"" + n[0].getString() + "\"");
     auto h = s.get("/api/files/docs/" + rid + "/" + n[1].getString());
     EXPECT_EQ(h.headers["content-type"], "text/html; charset=utf-8");
     EXPECT_EQ(h.headers["content-disposition"].rfind("attachment;", 0), 0u);

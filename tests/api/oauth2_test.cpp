@@ -181,7 +181,8 @@ TEST_F(OAuth2Fixture, AuthMethodsListsProvidersWithPkce) {
     auto closed = s->get("/api/collections/closed/auth-methods").json();
     EXPECT_FALSE(closed["oauth2"]["enabled"].getBool());
     EXPECT_EQ(closed["oauth2"]["providers"].size(), 0u);
-    EXPECT_TRUE(closed["authProviders"].isNull());
+    EXPECT_TRUE(closed["authProviders"].isArray());  // [] as in PocketBase 0.40 (older: null)
+    EXPECT_EQ(closed["authProviders"].size(), 0u);
 }
 
 TEST_F(OAuth2Fixture, ClientSecretHiddenAndKeptOnResave) {

@@ -31,7 +31,7 @@ TEST(ApiSettings, SuperuserOnly) {
     EXPECT_EQ(j["logs"]["maxDays"].getNumber(), 5);
     EXPECT_EQ(j["rateLimits"]["rules"].size(), 4u);
     EXPECT_FALSE(j["s3"].has("secret"));
-    EXPECT_EQ(j["smtp"]["password"].getString(), "");
+    EXPECT_FALSE(j["smtp"].has("password"));  // PocketBase 0.40 never returns the key
 }
 
 TEST(ApiSettings, PartialPatchPersists) {
@@ -48,7 +48,8 @@ TEST(ApiSettings, PartialPatchPersists) {
     auto r = s.patch("/api/settings", patch, su);
     ASSERT_EQ(r.status, 200) << r.body;
     EXPECT_EQ(r.json()["meta"]["appName"].getString(), "My App");
-    EXPECT_EQ(r.json()["smtp"]["password"].getString(), "");
+    EXPECT_FALSE(r.json()["smtp"].has("password"));
+    EXPECT_EQ(r.body.find("hunter2"), std::string::npos);
     auto g = s.get("/api/settings", su).json();
     EXPECT_EQ(g["meta"]["appName"].getString(), "My App");
     EXPECT_EQ(g["meta"]["senderName"].getString(), "Support");  // untouched keys kept
@@ -131,7 +132,7 @@ TEST(ApiSettings, FullShapeInPocketBaseOrder) {
     EXPECT_EQ(keysOf(j["meta"]), (std::vector<std::string>{"appName", "appURL", "senderName", "senderAddress",
                                                            "accentColor", "hideControls"}));
     EXPECT_TRUE(j["meta"]["accentColor"].isString());
-    EXPECT_EQ(j["meta"]["accentColor"].getString(), "");
+    EXPECT_EQ(j["meta"]["accentColor"].getString(), "#1055c9");  // PocketBase 0.40's default
     EXPECT_TRUE(j["rateLimits"]["excludedIPs"].isArray());
     EXPECT_EQ(j["rateLimits"]["excludedIPs"].size(), 0u);
     // backups.s3 is the whole S3 object, its secret omitted like the top-level one.
@@ -145,6 +146,13 @@ TEST(ApiSettings, FullShapeInPocketBaseOrder) {
                      s.superuserToken());
     ASSERT_EQ(r.status, 200) << r.body;
     EXPECT_EQ(r.json()["meta"]["accentColor"].getString(), "#ff0000");
+    // Empty or exactly 7 characters (runes), as PocketBase 0.40.
+    auto bad = s.patch("/api/settings", Value(Object{{"meta", Value(Object{{"accentColor", "red"}})}}), s.superuserToken());
+    EXPECT_EQ(bad.status, 400) << bad.body;
+    EXPECT_EQ(bad.json()["data"]["meta"]["accentColor"]["code"].getString(), "validation_length_invalid");
+    EXPECT_EQ(bad.json()["data"]["meta"]["accentColor"]["params"].dump(), R"({"min":7,"max":7})");
+    auto cleared = s.patch("/api/settings", Value(Object{{"meta", Value(Object{{"accentColor", ""}})}}), s.superuserToken());
+    EXPECT_EQ(cleared.status, 200) << cleared.body;
     EXPECT_EQ(r.json()["backups"]["s3"]["bucket"].getString(), "b");
     EXPECT_FALSE(r.json()["backups"]["s3"].has("secret"));
     EXPECT_EQ(r.body.find("hush"), std::string::npos);

@@ -55,6 +55,19 @@ describe('sign-up (create)', () => {
     assertEnvelope(e, 400);
   });
 
+  test('a passwordConfirm mismatch is reported alone (the password rules and other fields wait)', async () => {
+    const e = await expectError(
+      client(srv.url).collection('users').create({ email: 'not-an-email', password: 'abc', passwordConfirm: 'abd' }), 400,
+      { message: 'Failed to create record.', codes: { passwordConfirm: 'validation_values_mismatch' } },
+    );
+    assert.deepEqual(Object.keys(e.response.data), ['passwordConfirm']);
+    // A blank password is reported together with the blank passwordConfirm.
+    const blank = await expectError(client(srv.url).collection('users').create({ email: 'blank@example.com' }), 400, {
+      codes: { password: 'validation_required', passwordConfirm: 'validation_required' },
+    });
+    assert.deepEqual(Object.keys(blank.response.data).sort(), ['password', 'passwordConfirm']);
+  });
+
   test('missing password / email', async () => {
     await expectError(client(srv.url).collection('users').create({ email: 'nopw@example.com' }), 400, {
       message: 'Failed to create record.', codes: { password: 'validation_required' },
@@ -218,6 +231,10 @@ describe('listAuthMethods', () => {
     const raw = await rawFetch(srv.url, '/api/collections/users/auth-methods');
     assert.equal(raw.status, 200);
     for (const k of ['password', 'oauth2', 'mfa', 'otp']) assert.ok(k in raw.json, `${k} in ${raw.text}`);
+    // Legacy keys for older SDKs; authProviders mirrors oauth2.providers ([] while OAuth2 is off).
+    assert.deepEqual(raw.json.authProviders, []);
+    assert.equal(raw.json.emailPassword, true);
+    assert.equal(raw.json.usernamePassword, false);
   });
 });
 
@@ -236,6 +253,10 @@ describe('password change', () => {
     await expectError(col.update(u.record.id, { oldPassword: 'OldSecret123', password: 'NewSecret123', passwordConfirm: 'Mismatch123' }), 400, {
       codes: { passwordConfirm: 'validation_values_mismatch' },
     });
+    const alone = await expectError(col.update(u.record.id, { oldPassword: 'OldSecret123', password: 'short', passwordConfirm: 'shorter' }), 400, {
+      message: 'Failed to update record.', codes: { passwordConfirm: 'validation_values_mismatch' },
+    });
+    assert.deepEqual(Object.keys(alone.response.data), ['passwordConfirm']);
     // still the old password after the failures
     await client(srv.url).collection('users').authWithPassword('pwchange@example.com', 'OldSecret123');
 

@@ -43,6 +43,7 @@ test('create, list, download with a superuser file token, upload, delete', async
   assert.ok(url.startsWith(srv.url + '/api/backups/sdk_one.zip?token='), url);
   const res = await fetch(url);
   assert.equal(res.status, 200);
+  assert.equal(res.headers.get('content-disposition'), 'attachment; filename="sdk_one.zip"');
   const bytes = new Uint8Array(await res.arrayBuffer());
   assert.equal(String.fromCharCode(bytes[0], bytes[1]), 'PK');
   assert.equal((await fetch(pb.backups.getDownloadURL('', 'sdk_one.zip'))).status, 403);

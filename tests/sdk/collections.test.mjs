@@ -163,6 +163,41 @@ describe('create with every field type', () => {
   });
 });
 
+describe('field option defaults', () => {
+  test('domains lists are arrays; maxSelect stays 0 (single) when not given', async () => {
+    const c = await su.collections.create({
+      name: 'defaults_probe', type: 'base', ...ALL_RULES_OPEN,
+      fields: [
+        { name: 'mail', type: 'email', onlyDomains: null },
+        { name: 'site', type: 'url' },
+        { name: 'kind', type: 'select', values: ['a', 'b'] },
+        { name: 'doc', type: 'file' },
+        { name: 'owner', type: 'relation', collectionId: '_pb_users_auth_' },
+      ],
+    });
+    const f = Object.fromEntries(c.fields.map((x) => [x.name, x]));
+    for (const n of ['mail', 'site']) {
+      assert.deepEqual(f[n].onlyDomains, [], `${n}.onlyDomains`);
+      assert.deepEqual(f[n].exceptDomains, [], `${n}.exceptDomains`);
+    }
+    for (const n of ['kind', 'doc', 'owner']) assert.equal(f[n].maxSelect, 0, `${n}.maxSelect`);
+    // 0 means a single value: plain strings, not arrays.
+    const { record: u } = await userClient(srv.url, 'defaults-probe@example.com');
+    const rec = await su.collection('defaults_probe').create({ kind: 'b', owner: u.id, doc: new File(['x'], 'd.txt') });
+    assert.equal(rec.kind, 'b');
+    assert.equal(rec.owner, u.id);
+    assert.equal(typeof rec.doc, 'string');
+    await expectError(() => su.collection('defaults_probe').create({ owner: [u.id, u.id + 'x'] }), 400);
+  });
+
+  test('default mail templates (PocketBase 0.40 wording)', async () => {
+    const users = await su.collections.getOne('users');
+    assert.match(users.verificationTemplate.body, /If you didn't recently register, please ignore this email\./);
+    assert.match(users.resetPasswordTemplate.body, /If you didn't ask to reset your password, please ignore this email\./);
+    assert.match(users.confirmEmailChangeTemplate.body, /If you didn't ask to change your email address, please ignore this email\./);
+  });
+});
+
 describe('auth collection create', () => {
   test('gets the auth system fields, default options and unique indexes', async () => {
     const c = await su.collections.create({

@@ -49,8 +49,12 @@ describe('files', () => {
     const res = await fetch(url);
     assert.equal(res.status, 200);
     assert.deepEqual(new Uint8Array(await res.arrayBuffer()), data);
+    // Files may be framed by other origins (no X-Frame-Options), under a sandboxing CSP.
+    assert.equal(res.headers.get('x-frame-options'), null);
+    assert.equal(res.headers.get('content-security-policy'), "default-src 'none'; media-src 'self'; style-src 'unsafe-inline'; sandbox");
+    assert.equal(res.headers.get('x-content-type-options'), 'nosniff');
     const dl = await fetch(guest.files.getURL(rec, rec.doc, { download: true }));
-    assert.match(dl.headers.get('content-disposition'), /^attachment; filename=/);
+    assert.equal(dl.headers.get('content-disposition'), `attachment; filename="${rec.doc}"`);
   });
 
   test('File objects keep their name; append and remove with modifiers', async () => {
@@ -83,7 +87,7 @@ describe('files', () => {
     await su.collections.update('uploads', { viewRule: '@request.auth.id != ""' });
     const plain = await fetch(su.files.getURL(rec, rec.secret));
     assert.equal(plain.status, 404);
-    await expectError(() => guest.files.getToken(), 401);
+    await expectError(() => guest.files.getToken(), 401, { message: 'The request requires valid record authorization token.' });
     const { pb: user } = await userClient(srv.url, 'files@example.com');
     const token = await user.files.getToken();
     const ok = await fetch(user.files.getURL(rec, rec.secret, { token }));

@@ -3,6 +3,10 @@
 // startServer() boots a fresh `PB_BIN serve` on a free loopback port with its own
 // temp data dir (after creating the superuser with `PB_BIN superuser upsert`),
 // waits for GET /api/health == 200 and returns {url, dir, stop()}.
+//
+// PB_BIN may be our `pb` or PocketBase's own binary (the differential run, `make
+// test-differential`): SERVER is 'ours' or 'pocketbase' (PB_SERVER, else detected from
+// `PB_BIN --version`). A test of something only our server has calls oursOnly(t, reason).
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
@@ -28,6 +32,74 @@ export function pbBin() {
   return bin;
 }
 
+/** 'pocketbase' when PB_BIN is PocketBase itself, else 'ours'. */
+export const SERVER = detectServer();
+export const IS_POCKETBASE = SERVER === 'pocketbase';
+
+function detectServer() {
+  const env = process.env.PB_SERVER;
+  if (env) {
+    if (env !== 'ours' && env !== 'pocketbase') throw new Error(`PB_SERVER must be 'ours' or 'pocketbase', not '${env}'`);
+    return env;
+  }
+  const r = spawnSync(pbBin(), ['--version'], { encoding: 'utf8', timeout: 10000 });
+  return /^pocketbase version /m.test(r.stdout || '') ? 'pocketbase' : 'ours';
+}
+
+/**
+ * Skips test `t` on PocketBase (something only our server has: plugins, our test hooks, our
+ * settings); the reason is printed in the test report. Returns true when skipped:
+ *   test('x', async (t) => { if (oursOnly(t, 'why')) return; ... })
+ */
+export function oursOnly(t, reason) {
+  if (!IS_POCKETBASE) return false;
+  t.skip(`ours only: ${reason}`);
+  return true;
+}
+
+// Servers and SDK clients still alive, torn down on exit whatever happened (a failed test
+// must not leave a server running or an SSE stream reconnecting forever).
+const liveServers = new Map(); // child process -> its temp root
+const liveClients = new Set();
+function killAllServers() {
+  for (const [child, root] of liveServers) {
+    try {
+      child.kill('SIGKILL');
+      fs.rmSync(root, { recursive: true, force: true });
+    } catch {
+      // already gone
+    }
+  }
+}
+process.on('exit', killAllServers);
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.once(sig, () => {
+    killAllServers();
+    process.exit(128 + (sig === 'SIGINT' ? 2 : sig === 'SIGTERM' ? 15 : 1));
+  });
+}
+
+/**
+ * Drops the realtime subscriptions of the given clients and closes their SSE streams locally
+ * (no request, so it works when the server is gone) and stops the SDK's reconnects. For
+ * `finally` blocks: a test that fails before it unsubscribes must not keep the process alive.
+ */
+export function closeRealtime(...clients) {
+  for (const pb of clients) {
+    try {
+      pb?.realtime.disconnect(); // the SDK's own local teardown (a private method in its typings)
+    } catch {
+      // best effort
+    }
+  }
+}
+
+/** closeRealtime() for every client made by client()/adminClient()/userClient(). */
+export function disconnectAllClients() {
+  closeRealtime(...liveClients);
+  liveClients.clear();
+}
+
 export function freePort() {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
@@ -44,25 +116,34 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 export async function startServer({ timeoutMs = 10000 } = {}) {
   const bin = pbBin();
-  const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'pb-sdk-'));
+  // <root>/pb_data: PocketBase resolves pb_migrations/pb_hooks/pb_public next to the data dir,
+  // so they must not land in (or be read from) the shared temp folder.
+  const root = await fsp.mkdtemp(path.join(os.tmpdir(), 'pb-sdk-'));
+  const dir = path.join(root, 'pb_data');
+  await fsp.mkdir(dir);
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
+  const extra = IS_POCKETBASE
+    ? ['--automigrate=false', '--migrationsDir', path.join(root, 'pb_migrations'),
+      '--hooksDir', path.join(root, 'pb_hooks'), '--publicDir', path.join(root, 'pb_public')]
+    : [];
 
-  const up = spawnSync(bin, ['superuser', 'upsert', SU_EMAIL, SU_PASSWORD, '--dir', dir], {
+  const up = spawnSync(bin, ['superuser', 'upsert', SU_EMAIL, SU_PASSWORD, '--dir', dir, ...extra], {
     encoding: 'utf8',
     timeout: 30000,
   });
   if (up.status !== 0) {
-    await fsp.rm(dir, { recursive: true, force: true });
+    await fsp.rm(root, { recursive: true, force: true });
     throw new Error(
       `superuser upsert failed (status ${up.status}, signal ${up.signal}, error ${up.error?.message})\n` +
         `stdout: ${up.stdout}\nstderr: ${up.stderr}`,
     );
   }
 
-  const child = spawn(bin, ['serve', '--http', `127.0.0.1:${port}`, '--dir', dir], {
+  const child = spawn(bin, ['serve', '--http', `127.0.0.1:${port}`, '--dir', dir, ...extra], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  liveServers.set(child, root);
   let output = '';
   const keep = (chunk) => {
     output += chunk.toString();
@@ -74,6 +155,7 @@ export async function startServer({ timeoutMs = 10000 } = {}) {
   const exitPromise = new Promise((resolve) => {
     child.on('exit', (code, signal) => {
       exited = { code, signal };
+      liveServers.delete(child);
       resolve(exited);
     });
   });
@@ -82,6 +164,7 @@ export async function startServer({ timeoutMs = 10000 } = {}) {
   async function stop() {
     if (stopped) return;
     stopped = true;
+    disconnectAllClients();
     if (!exited) {
       child.kill('SIGTERM');
       const t = setTimeout(() => {
@@ -90,7 +173,7 @@ export async function startServer({ timeoutMs = 10000 } = {}) {
       await exitPromise;
       clearTimeout(t);
     }
-    await fsp.rm(dir, { recursive: true, force: true });
+    await fsp.rm(root, { recursive: true, force: true });
   }
 
   const deadline = Date.now() + timeoutMs;
@@ -124,6 +207,7 @@ export async function startServer({ timeoutMs = 10000 } = {}) {
 export function client(url) {
   const pb = new PocketBase(url);
   pb.autoCancellation(false);
+  liveClients.add(pb);
   return pb;
 }
 

@@ -34,6 +34,11 @@ test('raw /api/health: JSON content type, with an SDK-style JSON content type on
   assert.equal(res.status, 200);
   assert.match(res.headers.get('content-type') || '', /^application\/json/);
   assert.deepEqual(res.json, { message: 'API is healthy.', code: 200, data: {} });
+  // The security headers of every response.
+  assert.equal(res.headers.get('x-content-type-options'), 'nosniff');
+  assert.equal(res.headers.get('x-frame-options'), 'SAMEORIGIN');
+  assert.equal(res.headers.get('x-xss-protection'), '1; mode=block');
+  assert.equal(res.headers.get('cross-origin-opener-policy'), 'same-origin');
 });
 
 test('unknown route gives a 404 ApiError envelope', async () => {

@@ -1,47 +1,27 @@
 // Email flows and OTP through the SDK: requestVerification + confirmVerification,
 // requestPasswordReset + confirmPasswordReset, requestOTP + authWithOTP, MFA with mfaId.
-// SMTP is off in the test server, so mails land in <dataDir>/mail/*.eml (quoted-printable).
+// Mails go over SMTP to a sink run by this test (smtp_sink.mjs), as on PocketBase.
 import test, { before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { startServer, client, adminClient, expectError } from './harness.mjs';
+import { startServer, client, adminClient, expectError, oursOnly } from './harness.mjs';
+import { startSmtpSink } from './smtp_sink.mjs';
 
-let srv, su;
+let srv, su, sink;
 before(async () => {
+  sink = await startSmtpSink();
   srv = await startServer();
   su = await adminClient(srv.url);
+  await su.settings.update({ smtp: { enabled: true, host: '127.0.0.1', port: sink.port, tls: false } });
   await su.collections.update('users', { otp: { enabled: true, length: 6 } });
 });
 after(async () => {
   await srv?.stop();
+  await sink?.close();
 });
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const seen = new Set();
-
-function decodeQP(s) {
-  return s.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_, h) => String.fromCharCode(parseInt(h, 16)));
-}
-
-/** Waits for a new mail to `to` in the server's data dir; returns {subject, body}. */
-async function waitMail(to, timeoutMs = 20000) {
-  const dir = path.join(srv.dir, 'mail');
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.eml')).sort() : [];
-    for (const f of files) {
-      if (seen.has(f)) continue;
-      const raw = fs.readFileSync(path.join(dir, f), 'utf8');
-      const [head, ...rest] = raw.split('\r\n\r\n');
-      if (!head.includes(`To: <${to}>`)) continue;
-      seen.add(f);
-      return { subject: /^Subject: (.*)$/m.exec(head)?.[1].trim(), body: decodeQP(rest.join('\r\n\r\n')) };
-    }
-    if (Date.now() > deadline) throw new Error(`no mail to ${to} within ${timeoutMs} ms`);
-    await sleep(50);
-  }
-}
+const waitMail = (to) => sink.waitMail(to);
 
 const tokenIn = (mail, kind) => new RegExp(`confirm-${kind}/([\\w-]+\\.[\\w-]+\\.[\\w-]+)`).exec(mail.body)?.[1];
 
@@ -123,5 +103,42 @@ describe('otp', () => {
     const auth = await pb.collection('sdk_staff').authWithOTP(otpId, code, { mfaId });
     assert.ok(auth.token);
     assert.equal(pb.authStore.record.email, 'sdk-mfa@example.com');
+  });
+});
+
+describe('settings test email', () => {
+  test('pb.settings.testEmail sends the template; bad input is 400', async () => {
+    assert.equal(await su.settings.testEmail('users', 'sdk-test-email@example.com', 'verification'), true);
+    const mail = await waitMail('sdk-test-email@example.com');
+    assert.equal(mail.subject, 'Verify your Acme email');
+    const e = await expectError(() => su.settings.testEmail('users', 'sdk-test-email@example.com', 'nope'), 400, {
+      message: 'Failed to send the test email.', codes: { template: 'validation_in_invalid' },
+    });
+    assert.deepEqual(Object.keys(e.response.data), ['template']);
+    await expectError(() => client(srv.url).settings.testEmail('users', 'x@example.com', 'verification'), 401);
+  });
+});
+
+describe('smtp disabled', () => {
+  test('mails land in <dataDir>/mail/*.eml', async (t) => {
+    if (oursOnly(t, 'PocketBase hands mails to sendmail when SMTP is off; the .eml drop is ours')) return;
+    await su.settings.update({ smtp: { enabled: false } });
+    try {
+      await signUp('sdk-eml@example.com');
+      assert.equal(await client(srv.url).collection('users').requestVerification('sdk-eml@example.com'), true);
+      const dir = path.join(srv.dir, 'mail');
+      const deadline = Date.now() + 20000;
+      let raw;
+      while (!raw && Date.now() < deadline) {
+        const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.eml')) : [];
+        raw = files.map((f) => fs.readFileSync(path.join(dir, f), 'utf8')).find((m) => m.includes('sdk-eml@example.com'));
+        if (!raw) await new Promise((r) => setTimeout(r, 50));
+      }
+      assert.ok(raw, `no .eml for sdk-eml@example.com in ${dir}`);
+      assert.match(raw, /^Subject: Verify your Acme email\r?$/m);
+      assert.equal(sink.messages.some((m) => m.to.includes('sdk-eml@example.com')), false);
+    } finally {
+      await su.settings.update({ smtp: { enabled: true, host: '127.0.0.1', port: sink.port, tls: false } });
+    }
   });
 });
