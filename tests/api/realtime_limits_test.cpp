@@ -60,7 +60,7 @@ bool waitFor(F cond, int ms) {
 }  // namespace
 
 TEST(ApiRealtimeLimits, NonReadingClientIsClosedAtTheBacklogCapAndServerMemoryStaysBounded) {
-    constexpr int kStalled = 8, kEvents = 30;
+    constexpr int kStalled = 8, kEvents = 50;
     constexpr size_t kPayload = 900 * 1024;  // ~0.9 MB per event, as in the report
     TestServer s;  // default cap: 4 MiB per client
     const int pid = s.pid();
@@ -111,12 +111,13 @@ TEST(ApiRealtimeLimits, NonReadingClientIsClosedAtTheBacklogCapAndServerMemorySt
         EXPECT_TRUE(waitFor([&] { return clientStatus(s, stalledIds[i]) == 404; }, 10000)) << "stalled client " << i;
     EXPECT_TRUE(stalled[0]->waitClosed(10000 * pbtest::slowFactor())) << "its socket is closed";
 
-    // Without the cap each stalled client holds ~27 MB of queued frames (8 x 27 MB > 200 MB); with
-    // it, at most the cap plus one frame each (8 x ~5 MB), freed again once closed.
+    // Without the cap each stalled client holds ~45 MB of queued frames (measured: +290 MB with 30
+    // events); with it, at most the cap plus one frame each (8 x ~5 MB), plus the fan-out's
+    // transient copies and allocator slack (measured: about +100 MB, not growing with kEvents).
     peak = std::max(peak, rssKb(pid));
     const long growthMb = (peak - before) / 1024;
     std::printf("[backlog] RSS %ld kB before, peak %ld kB (+%ld MB)\n", before, peak, growthMb);
-    EXPECT_LT(growthMb, 120) << "server memory grew with the stalled clients' backlog";
+    EXPECT_LT(growthMb, 170) << "server memory grew with the stalled clients' backlog";
     EXPECT_EQ(s.get("/api/health").status, 200);
 }
 
