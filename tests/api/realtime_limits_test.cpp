@@ -46,6 +46,17 @@ int clientStatus(TestServer& s, const std::string& clientId) {
     return s.post("/api/realtime", Value(Object{{"clientId", clientId}, {"subscriptions", Value::array()}})).status;
 }
 
+// Opens up to n streams from 127.0.0.1 into `out`; returns how many got PB_CONNECT.
+int openStreams(TestServer& s, int n, std::vector<std::unique_ptr<SseClient>>& out) {
+    for (int i = 0; i < n; ++i) {
+        out.push_back(std::make_unique<SseClient>());
+        if (!out.back()->open(s.port())) return i;
+        auto f = out.back()->next(5000);
+        if (!f || f->event != "PB_CONNECT") return i;
+    }
+    return n;
+}
+
 // Polls `cond` every 50 ms until it holds or `ms` (scaled for slow runs) have passed.
 template <class F>
 bool waitFor(F cond, int ms) {
@@ -128,12 +139,7 @@ TEST(ApiRealtimeLimits, StreamsPerAddressAreCappedWithAClearError) {
     ::unsetenv("PB_REALTIME_MAX_CLIENTS_PER_IP");
     ::unsetenv("PB_REALTIME_SWEEP_MS");
     std::vector<std::unique_ptr<SseClient>> open;
-    for (int i = 0; i < 3; ++i) {
-        open.push_back(std::make_unique<SseClient>());
-        ASSERT_TRUE(open.back()->open(s.port()));
-        auto f = open.back()->next(5000);
-        ASSERT_TRUE(f && f->event == "PB_CONNECT") << i;
-    }
+    ASSERT_EQ(openStreams(s, 3, open), 3);
     auto refused = pbtest::httpRequest(s.port(), "GET", "/api/realtime", "", {{"Accept", "text/event-stream"}});
     EXPECT_EQ(refused.status, 429) << refused.body;
     auto j = refused.json();
@@ -162,12 +168,7 @@ TEST(ApiRealtimeLimits, StreamsPerAddressAreCappedWithAClearError) {
 TEST(ApiRealtimeLimits, DefaultCapIsSixtyFourStreamsPerAddress) {
     TestServer s;
     std::vector<std::unique_ptr<SseClient>> open;
-    for (int i = 0; i < 64; ++i) {
-        open.push_back(std::make_unique<SseClient>());
-        ASSERT_TRUE(open.back()->open(s.port()));
-        auto f = open.back()->next(5000);
-        ASSERT_TRUE(f && f->event == "PB_CONNECT") << i;
-    }
+    ASSERT_EQ(openStreams(s, 64, open), 64);
     auto refused = pbtest::httpRequest(s.port(), "GET", "/api/realtime");
     EXPECT_EQ(refused.status, 429) << refused.body;
 }
