@@ -145,7 +145,8 @@ SU_EMAIL=bench@example.com SU_PASS=benchpass123
 PORT=$(free_port)
 B="http://127.0.0.1:$PORT"
 start_pb() {
-  "$PB" serve --http "127.0.0.1:$PORT" --dir "$DATA" --plugins "$PLUGDIR" >>"$WORK/pb.log" 2>&1 &
+  # Every SSE client comes from 127.0.0.1: lift the per-address stream cap (docs/realtime.md).
+  PB_REALTIME_MAX_CLIENTS_PER_IP=0 "$PB" serve --http "127.0.0.1:$PORT" --dir "$DATA" --plugins "$PLUGDIR" >>"$WORK/pb.log" 2>&1 &
   SERVER_PID=$!
   wait_up "$B/api/health" "$SERVER_PID" || { echo "pb did not start"; tail -20 "$WORK/pb.log"; exit 1; }
 }

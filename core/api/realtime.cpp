@@ -1,5 +1,6 @@
 // /api/realtime: GET opens an SSE stream (first frame PB_CONNECT), POST sets the subscriptions
 // of a client and binds the caller's auth to it (PocketBase apis/realtime.go).
+#include "api/activity.hpp"
 #include "api/routes.hpp"
 #include "realtime/broker.hpp"
 #include "util/strings.hpp"
@@ -23,7 +24,11 @@ size_t runeCount(std::string_view s) {
 void connect(RequestEvent& e) {
     App& app = e.app;
     auto& broker = app.realtime();
-    auto client = broker.newClient(e.request.remoteIp);
+    // The per-address stream cap counts the real client IP (one proxy must not be one client).
+    std::string origin = realIp(e.request, app.settings().section("trustedProxy"));
+    if (!broker.hasRoomFor(origin))
+        throw tooManyRequests("Too many open realtime connections from this address.");
+    auto client = broker.newClient(e.request.remoteIp, std::move(origin));
     RealtimeConnectRequestEvent ev;
     ev.req = &e;
     ev.app = &app;
@@ -47,7 +52,7 @@ void connect(RequestEvent& e) {
             }
             auto& b = appPtr->realtime();
             c->attach(std::move(writer));
-            b.registerClient(c);
+            if (!b.registerClient(c)) return;  // over the per-address cap (a concurrent connect won)
             json::Value data = json::Value(json::Object{{"clientId", c->id()}});
             b.sendTo(c, "PB_CONNECT", data.dump());
         };

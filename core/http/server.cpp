@@ -86,7 +86,9 @@ Request convert(const Http::Request& in, std::string body, bool hasBody) {
 }
 
 // SSE/stream writer: after the head is sent, every chunk goes through peer->send(), which only
-// enqueues on the transport and is safe from any thread (ResponseStream::flush is not).
+// enqueues on the transport and is safe from any thread (ResponseStream::flush is not). The
+// transport resolves (or rejects) each send once written, on its reactor thread; the bytes in
+// between are counted in pending_, which is shared with those callbacks (they may outlive us).
 class PeerStream final : public StreamWriter {
 public:
     explicit PeerStream(std::weak_ptr<Tcp::Peer> peer) : peer_(std::move(peer)) {}
@@ -102,7 +104,11 @@ public:
         std::string chunk(head, static_cast<size_t>(n));
         chunk.append(data);
         chunk += "\r\n";
-        p->send(Pistache::RawBuffer(std::move(chunk), chunk.size()));
+        const size_t size = chunk.size();
+        *pending_ += size;
+        auto done = [pending = pending_, size] { *pending -= size; };
+        p->send(Pistache::RawBuffer(std::move(chunk), size)).then([done](ssize_t) { done(); },
+                                                                  [done](std::exception_ptr) { done(); });
         return true;
     }
     bool isOpen() const override { return !closed_.load() && !peer_.expired(); }
@@ -113,10 +119,12 @@ public:
             ::shutdown(p->fd(), SHUT_RDWR);
         }
     }
+    size_t pendingBytes() const override { return pending_->load(); }
 
 private:
     std::weak_ptr<Tcp::Peer> peer_;
     std::atomic<bool> closed_{false};
+    std::shared_ptr<std::atomic<size_t>> pending_ = std::make_shared<std::atomic<size_t>>(0);
 };
 
 Async::Promise<ssize_t> sendResponse(Http::ResponseWriter& w, Response& res) {

@@ -30,13 +30,16 @@ struct Request {
 };
 
 // Thread-safe writer for a long-lived chunked response (SSE). write() returns false once the
-// peer is gone; after that the stream is dead and the owner should drop it.
+// peer is gone; after that the stream is dead and the owner should drop it. write() only queues:
+// pendingBytes() is what was queued and has not reached the socket yet (a peer that stops
+// reading makes it grow; the owner decides when that is too much).
 class StreamWriter {
 public:
     virtual ~StreamWriter() = default;
     virtual bool write(std::string_view data) = 0;
     virtual bool isOpen() const = 0;
     virtual void close() = 0;
+    virtual size_t pendingBytes() const { return 0; }
 };
 
 struct Response {

@@ -26,6 +26,15 @@ long long envMillis(const char* name, long long def) {
     return (end && *end == '\0' && n > 0) ? n : def;
 }
 
+// A size/count setting where 0 means unlimited.
+size_t envLimit(const char* name, size_t def) {
+    const char* v = std::getenv(name);
+    if (!v || !*v) return def;
+    char* end = nullptr;
+    unsigned long long n = std::strtoull(v, &end, 10);
+    return (end && *end == '\0' && v[0] != '-') ? static_cast<size_t>(n) : def;
+}
+
 }  // namespace
 
 SubscriptionOptions parseSubscriptionOptions(std::string_view sub) {
@@ -58,8 +67,11 @@ bool subscriptionMatches(std::string_view sub, std::string_view key) {
 
 // ---- Client ----
 
-Client::Client(std::string id, std::string ip)
-    : id_(std::move(id)), ip_(std::move(ip)), connectedAt_(Clock::now()), lastMessage_(Clock::now().time_since_epoch().count()) {}
+Client::Client(std::string id, std::string ip, std::string origin)
+    : id_(std::move(id)),
+      ip_(std::move(ip)),
+      origin_(origin.empty() ? ip_ : std::move(origin)),
+      connectedAt_(Clock::now()), lastMessage_(Clock::now().time_since_epoch().count()) {}
 
 records::RecordPtr Client::auth() const {
     std::lock_guard lk(mu_);
@@ -150,6 +162,8 @@ bool Client::writeFrame(std::string_view name, std::string_view data) {
     } while (pos <= data.size());
     frame.push_back('\n');
     std::lock_guard wl(writeMu_);
+    const size_t cap = maxBacklog_.load(), pending = w->pendingBytes();
+    if (cap > 0 && pending > 0 && pending + frame.size() > cap) return false;
     if (!w->write(frame)) return false;
     lastMessage_ = Clock::now().time_since_epoch().count();
     return true;
@@ -177,20 +191,48 @@ Broker::Broker(App& app) : app_(app) {
     idleMs_ = envMillis("PB_REALTIME_IDLE_TIMEOUT_MS", idleMs_.load());
     maxMs_ = envMillis("PB_REALTIME_MAX_TIMEOUT_MS", maxMs_.load());
     sweepMs_ = envMillis("PB_REALTIME_SWEEP_MS", sweepMs_);
+    maxBacklog_ = envLimit("PB_REALTIME_MAX_BACKLOG_BYTES", maxBacklog_);
+    maxPerOrigin_ = envLimit("PB_REALTIME_MAX_CLIENTS_PER_IP", maxPerOrigin_);
     sweeper_ = std::thread([this] { sweeperLoop(); });
 }
 
 Broker::~Broker() { shutdown(); }
 
-ClientPtr Broker::newClient(std::string ip) const {
-    auto c = std::make_shared<Client>(random::string(40), std::move(ip));
+ClientPtr Broker::newClient(std::string ip, std::string origin) const {
+    auto c = std::make_shared<Client>(random::string(40), std::move(ip), std::move(origin));
     c->setTimeouts(defaultIdleTimeout(), defaultMaxTimeout());
+    c->setMaxBacklogBytes(maxBacklog_);
     return c;
 }
 
-void Broker::registerClient(const ClientPtr& c) {
+bool Broker::hasRoomFor(const std::string& origin) const {
+    if (maxPerOrigin_ == 0) return true;
     std::lock_guard lk(mu_);
-    clients_[c->id()] = c;
+    auto it = perOrigin_.find(origin);
+    return it == perOrigin_.end() || it->second < maxPerOrigin_;
+}
+
+bool Broker::registerClient(const ClientPtr& c) {
+    {
+        std::lock_guard lk(mu_);
+        size_t& n = perOrigin_[c->origin()];
+        if (maxPerOrigin_ == 0 || n < maxPerOrigin_) {
+            auto [it, inserted] = clients_.try_emplace(c->id(), c);
+            if (inserted) ++n;
+            else it->second = c;
+            return true;
+        }
+    }
+    c->close();
+    return false;
+}
+
+ClientPtr Broker::eraseLocked(std::unordered_map<std::string, ClientPtr>::iterator it) {
+    ClientPtr c = std::move(it->second);
+    clients_.erase(it);
+    auto o = perOrigin_.find(c->origin());
+    if (o != perOrigin_.end() && --o->second == 0) perOrigin_.erase(o);
+    return c;
 }
 
 void Broker::unregisterClient(const std::string& id) {
@@ -199,8 +241,7 @@ void Broker::unregisterClient(const std::string& id) {
         std::lock_guard lk(mu_);
         auto it = clients_.find(id);
         if (it == clients_.end()) return;
-        c = std::move(it->second);
-        clients_.erase(it);
+        c = eraseLocked(it);
     }
     c->close();
 }
@@ -271,8 +312,9 @@ size_t Broker::sweep() {
             auto& c = it->second;
             bool expired = now - c->lastMessageAt() >= c->idleTimeout() || now - c->connectedAt() >= c->maxTimeout();
             if (expired || !c->isOpen()) {
-                dead.push_back(std::move(c));
-                it = clients_.erase(it);
+                auto next = std::next(it);
+                dead.push_back(eraseLocked(it));
+                it = next;
             } else {
                 ++it;
             }
@@ -313,6 +355,7 @@ void Broker::shutdown() {
         std::lock_guard lk(mu_);
         for (auto& [id, c] : clients_) all.push_back(std::move(c));
         clients_.clear();
+        perOrigin_.clear();
     }
     for (auto& c : all) c->close();
 }

@@ -7,6 +7,10 @@
 // StreamWriter. The Broker keeps the clients by id and runs one sweeper thread that removes
 // disconnected clients and closes streams past their idle (no message sent) or max timeout.
 // Every frame goes through App::hooks().onRealtimeMessageSend (see Broker::sendTo).
+//
+// Resource caps (docs/realtime.md): a client whose unsent backlog (frames queued for a peer that
+// does not read) would pass maxBacklogBytes is closed, and at most maxClientsPerOrigin streams
+// may be open per client address.
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -48,10 +52,13 @@ bool subscriptionMatches(std::string_view subscription, std::string_view key);
 
 class Client {
 public:
-    Client(std::string id, std::string ip);
+    // `origin` is the address counted against the per-address stream cap (the real client IP
+    // behind trusted proxies); empty means `ip`.
+    Client(std::string id, std::string ip, std::string origin = "");
 
     const std::string& id() const { return id_; }
     const std::string& ip() const { return ip_; }
+    const std::string& origin() const { return origin_; }
 
     records::RecordPtr auth() const;
     void setAuth(records::RecordPtr auth);
@@ -68,9 +75,12 @@ public:
     Millis idleTimeout() const { return Millis(idleMs_.load()); }
     Millis maxTimeout() const { return Millis(maxMs_.load()); }
     void setTimeouts(Millis idle, Millis max);
+    // 0 = unlimited.
+    void setMaxBacklogBytes(size_t n) { maxBacklog_ = n; }
 
     // Writes one `id:<clientId>\nevent:<name>\ndata:<data>\n\n` frame (no hook). Restarts the idle
-    // timer. False when the stream is gone or not attached yet.
+    // timer. False when the stream is gone or not attached yet, or when the frame would take the
+    // stream's unsent backlog past the cap (a frame is always accepted onto an empty backlog).
     bool writeFrame(std::string_view name, std::string_view data);
     bool isOpen() const;
     void close();  // ends the stream (terminating chunk + socket shutdown); idempotent
@@ -82,7 +92,7 @@ public:
     void attach(std::shared_ptr<http::StreamWriter> writer);
 
 private:
-    const std::string id_, ip_;
+    const std::string id_, ip_, origin_;
     mutable std::mutex mu_;
     records::RecordPtr auth_;
     std::map<std::string, SubscriptionOptions> subs_;
@@ -91,6 +101,7 @@ private:
     Clock::time_point connectedAt_;
     std::atomic<Clock::rep> lastMessage_;
     std::atomic<long long> idleMs_{5 * 60 * 1000}, maxMs_{30 * 60 * 1000};
+    std::atomic<size_t> maxBacklog_{0};
     std::atomic<bool> closed_{false};
 };
 
@@ -98,23 +109,35 @@ using ClientPtr = std::shared_ptr<Client>;
 
 class Broker {
 public:
-    // Defaults: idle 5 min, max 30 min, sweep every 500 ms. The environment variables
-    // PB_REALTIME_IDLE_TIMEOUT_MS, PB_REALTIME_MAX_TIMEOUT_MS and PB_REALTIME_SWEEP_MS override
-    // them (used by tests).
+    static constexpr size_t kDefaultMaxBacklogBytes = 4 * 1024 * 1024;
+    static constexpr size_t kDefaultMaxClientsPerOrigin = 64;
+
+    // Defaults: idle 5 min, max 30 min, sweep every 500 ms, backlog cap 4 MiB, 64 streams per
+    // address. The environment variables PB_REALTIME_IDLE_TIMEOUT_MS, PB_REALTIME_MAX_TIMEOUT_MS,
+    // PB_REALTIME_SWEEP_MS, PB_REALTIME_MAX_BACKLOG_BYTES and PB_REALTIME_MAX_CLIENTS_PER_IP
+    // override them (the last two accept 0 = unlimited).
     explicit Broker(App& app);
     ~Broker();
     Broker(const Broker&) = delete;
     Broker& operator=(const Broker&) = delete;
 
     // A new, not yet registered client with a fresh 40-char id.
-    ClientPtr newClient(std::string ip) const;
-    void registerClient(const ClientPtr& c);
+    ClientPtr newClient(std::string ip, std::string origin = "") const;
+    // Whether another stream from `origin` is within the per-address cap (checked before the
+    // stream starts, so the refusal can still be an HTTP error).
+    bool hasRoomFor(const std::string& origin) const;
+    // Registers the client unless its origin is at the cap (concurrent connects that all passed
+    // hasRoomFor); a refused client is closed. True when registered.
+    bool registerClient(const ClientPtr& c);
     // Closes the stream and forgets the client.
     void unregisterClient(const std::string& id);
 
     ClientPtr client(const std::string& id) const;
     std::vector<ClientPtr> clients() const;
     size_t size() const;
+
+    size_t maxClientsPerOrigin() const { return maxPerOrigin_; }
+    size_t maxBacklogBytes() const { return maxBacklog_; }
 
     Millis defaultIdleTimeout() const { return Millis(idleMs_.load()); }
     Millis defaultMaxTimeout() const { return Millis(maxMs_.load()); }
@@ -145,10 +168,14 @@ public:
 
 private:
     void sweeperLoop();
+    // Removes the client at `it` from clients_ and perOrigin_ (mu_ held).
+    ClientPtr eraseLocked(std::unordered_map<std::string, ClientPtr>::iterator it);
 
     App& app_;
     mutable std::mutex mu_;
     std::unordered_map<std::string, ClientPtr> clients_;
+    std::unordered_map<std::string, size_t> perOrigin_;  // registered clients per origin
+    size_t maxBacklog_ = kDefaultMaxBacklogBytes, maxPerOrigin_ = kDefaultMaxClientsPerOrigin;
     std::atomic<long long> idleMs_{5 * 60 * 1000}, maxMs_{30 * 60 * 1000};
     long long sweepMs_ = 500;
     std::mutex stopMu_;

@@ -181,6 +181,16 @@ void updateClientsAuth(App& app, const records::Record& r, bool deleted) {
     }
 }
 
+// PocketBase realtimeUnsetClientsAuthByCollection: every client authenticated by a record of the
+// collection continues as a guest.
+void unsetClientsAuthByCollection(App& app, const std::string& collectionId) {
+    if (!app.hasRealtime()) return;
+    for (auto& client : app.realtime().clients()) {
+        auto auth = client->auth();
+        if (auth && auth->collection().id == collectionId) client->setAuth(nullptr);
+    }
+}
+
 }  // namespace
 
 void bindRecordEvents(App& app) {
@@ -215,15 +225,25 @@ void bindRecordEvents(App& app) {
                                            e.next();
                                        }, {}});
     h.onCollectionAfterDeleteSuccess.bind({"__pbRealtimeCollectionDelete__", kPriority, [&app](CollectionEvent& e) {
-                                               if (app.hasRealtime() && e.collection) {
-                                                   for (auto& client : app.realtime().clients()) {
-                                                       auto auth = client->auth();
-                                                       if (auth && auth->collection().id == e.collection->id)
-                                                           client->setAuth(nullptr);
-                                                   }
-                                               }
+                                               if (e.collection) unsetClientsAuthByCollection(app, e.collection->id);
                                                e.next();
                                            }, {}});
+    // A new auth token secret (set explicitly, or rotated by an authRule change) revokes the
+    // tokens the clients authenticated with: drop their stored auth too (PocketBase does this in
+    // OnCollectionUpdate, after next(), comparing with the cached collection).
+    h.onCollectionUpdate.bind({"__pbRealtimeCollectionSecret__", kPriority, [&app](CollectionEvent& e) {
+                                   if (!e.collection || !e.collection->isAuth()) {
+                                       e.next();
+                                       return;
+                                   }
+                                   auto cached = app.findCollection(e.collection->id);
+                                   e.next();
+                                   auto secret = [](const schema::Collection& c) {
+                                       return c.options["authToken"]["secret"].getString();
+                                   };
+                                   if (cached && secret(*cached) != secret(*e.collection))
+                                       unsetClientsAuthByCollection(app, e.collection->id);
+                               }, {}});
 }
 
 }  // namespace pb::realtime

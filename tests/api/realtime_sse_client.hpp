@@ -30,6 +30,7 @@ public:
     bool open(int port, const std::string& sourceIp = "", const std::string& path = "/api/realtime") {
         fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
         if (fd_ < 0) return false;
+        if (receiveBuffer > 0) ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &receiveBuffer, sizeof receiveBuffer);
         if (!sourceIp.empty()) {
             sockaddr_in src{};
             src.sin_family = AF_INET;
@@ -124,6 +125,9 @@ public:
     }
 
     std::map<std::string, std::string> headers;
+    // SO_RCVBUF set before connecting when > 0 (a small one makes a non-reading client's backlog
+    // pile up on the server sooner).
+    int receiveBuffer = 0;
 
 private:
     static long long now() {

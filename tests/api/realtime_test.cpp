@@ -367,3 +367,59 @@ TEST(ApiRealtime, IdleStreamGetsNoStrayBytesAndClosesCleanlyAfterIdleTimeout) {
     EXPECT_EQ(c.rawRest().find("408"), std::string::npos) << c.rawRest();
     EXPECT_EQ(subscribe(s, id, {"x"}).status, 404);  // the client is gone
 }
+
+// PocketBase clears the stored auth of every client of an auth collection whose token secret
+// changes (explicitly, or rotated by an authRule change): the revoked token must not keep
+// receiving the user's private records.
+TEST(ApiRealtime, StoredAuthIsClearedWhenTheAuthTokenSecretChanges) {
+    TestServer s;
+    Value fields = Value::array();
+    fields.push(Value(Object{{"name", "owner"}, {"type", "text"}}));
+    createCollection(s, Value(Object{{"name", "notes"},
+                                     {"type", "base"},
+                                     {"listRule", "owner = @request.auth.id"},
+                                     {"viewRule", "owner = @request.auth.id"},
+                                     {"fields", fields}}));
+    std::string userId;
+    auto token = s.createUser("rot@example.com", "Passw0rd!123", &userId);
+    auto createNote = [&] {
+        auto r = s.post("/api/collections/notes/records", Value(Object{{"owner", userId}}), s.superuserToken());
+        EXPECT_EQ(r.status, 200) << r.body;
+    };
+    auto refreshStatus = [&](const std::string& t) {
+        return s.post("/api/collections/users/auth-refresh", Value(Object{}), t).status;
+    };
+
+    // 1. An explicit new secret through the collections API.
+    SseClient c;
+    auto id = connectClient(c, s.port());
+    ASSERT_EQ(subscribe(s, id, {"notes/*"}, token).status, 204);
+    createNote();
+    auto f = c.next();
+    ASSERT_TRUE(f) << "the owner receives its private record";
+    EXPECT_EQ(f->event, "notes/*");
+    auto r = s.patch("/api/collections/users",
+                     Value(Object{{"authToken", Value(Object{{"secret", std::string(50, 'r')}, {"duration", 604800}})}}),
+                     s.superuserToken());
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(refreshStatus(token), 401) << "the REST token is revoked";
+    createNote();
+    EXPECT_FALSE(c.next(700)) << "the stream lost the revoked auth";
+
+    // 2. An authRule change rotates the secret as well: a client bound with a fresh token loses it.
+    auto token2 = s.post("/api/collections/users/auth-with-password",
+                         Value(Object{{"identity", "rot@example.com"}, {"password", "Passw0rd!123"}}))
+                      .json()["token"]
+                      .getString();
+    ASSERT_FALSE(token2.empty());
+    SseClient c2;
+    auto id2 = connectClient(c2, s.port());
+    ASSERT_EQ(subscribe(s, id2, {"notes/*"}, token2).status, 204);
+    createNote();
+    ASSERT_TRUE(c2.next());
+    r = s.patch("/api/collections/users", Value(Object{{"authRule", "verified = false"}}), s.superuserToken());
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(refreshStatus(token2), 401);
+    createNote();
+    EXPECT_FALSE(c2.next(700));
+}

@@ -32,6 +32,7 @@ public:
     TestServer& operator=(const TestServer&) = delete;
 
     int port() const { return port_; }
+    int pid() const { return pid_; }  // of the `pb serve` process
     const std::string& dataDir() const { return dir_; }
 
     HttpResponse get(const std::string& path, const std::string& token = "");
