@@ -9,6 +9,23 @@ namespace pb::api {
 
 namespace {
 
+// The broker's realtime::Stream over the HTTP adapter's chunked response.
+class TransportStream final : public realtime::Stream {
+public:
+    explicit TransportStream(std::shared_ptr<http::StreamWriter> w) : w_(std::move(w)) {}
+    bool write(std::string_view data) override { return w_->write(data); }
+    bool isOpen() const override { return w_->isOpen(); }
+    void close() override { w_->close(); }
+    size_t pendingBytes() const override { return w_->pendingBytes(); }
+
+private:
+    std::shared_ptr<http::StreamWriter> w_;
+};
+
+}  // namespace
+
+namespace {
+
 constexpr size_t kMaxClientIdLength = 255;
 constexpr size_t kMaxSubscriptions = 1000;
 constexpr size_t kMaxSubscriptionLength = 2500;
@@ -51,7 +68,7 @@ void connect(RequestEvent& e) {
                 return;
             }
             auto& b = appPtr->realtime();
-            c->attach(std::move(writer));
+            c->attach(std::make_shared<TransportStream>(std::move(writer)));
             if (!b.registerClient(c)) return;  // over the per-address cap (a concurrent connect won)
             json::Value data = json::Value(json::Object{{"clientId", c->id()}});
             b.sendTo(c, "PB_CONNECT", data.dump());

@@ -20,6 +20,7 @@ void registerRoutes(App& app) {
     registerMailRoutes(app);
     registerCronRoutes(app);
     registerRealtimeRoutes(app);
+    bindRealtimeRecordEvents(app);
     registerLogRoutes(app);
     registerFileRoutes(app);
     registerBatchRoutes(app);

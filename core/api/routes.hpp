@@ -4,7 +4,7 @@
 
 namespace pb::api {
 
-// All of the below and the default middlewares.
+// All of the below, the default middlewares and the realtime record events.
 void registerRoutes(App& app);
 
 
@@ -19,5 +19,8 @@ void registerFileRoutes(App& app);
 void registerBatchRoutes(App& app);
 void registerSqlRoutes(App& app);
 void registerBackupRoutes(App& app);
+// The record/collection hooks that broadcast record events to realtime subscribers and keep their
+// stored auth current (realtime_record_events.cpp; PocketBase's apis/realtime.go bindRealtimeEvents).
+void bindRealtimeRecordEvents(App& app);
 
 }  // namespace pb::api

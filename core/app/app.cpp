@@ -70,8 +70,8 @@ void App::bootstrap() {
         collections_ = std::make_unique<schema::CollectionStore>(*db_);
         settings_ = std::make_unique<Settings>(*db_);
         runSystemMigrations();
-        realtime_ = std::make_unique<realtime::Broker>(*this);
-        realtime::bindRecordEvents(*this);
+        brokerHost_ = makeBrokerHost();
+        realtime_ = std::make_unique<realtime::Broker>(*brokerHost_);
         files::bindStorageCleanup(*this);  // a deleted record's or collection's files go with it
         registerSystemCronJobs();
         bootstrapped_ = true;

@@ -26,6 +26,7 @@ class Cron;
 }
 namespace pb::realtime {
 class Broker;
+class BrokerHost;
 }
 namespace pb::logs {
 class LogWriter;
@@ -174,6 +175,9 @@ public:
     // The realtime (SSE) broker; created by bootstrap().
     realtime::Broker& realtime() { return *realtime_; }
     bool hasRealtime() const { return realtime_ != nullptr; }
+    // Broadcasts `jsonData` under the custom `topic` to its subscribers (app_realtime.cpp).
+    // Returns the number of frames sent (0 without realtime or for invalid JSON).
+    size_t sendRealtimeMessage(std::string_view topic, std::string_view jsonData);
     // Request/app logs in auxiliary.db (background writer); null before bootstrap().
     logs::LogWriter* logWriter() { return logs_.get(); }
     // The mailer (app_mail.cpp): one background thread; created on first use, stopped by stop()
@@ -230,6 +234,7 @@ private:
     void reloadCollectionsAfterRollback();
     void stopMailer();
     std::unique_ptr<backup::BackupsHost> makeBackupsHost();
+    std::unique_ptr<realtime::BrokerHost> makeBrokerHost();
 
     AppOptions opts_;
     std::unique_ptr<db::Database> db_;
@@ -242,6 +247,7 @@ private:
     std::unique_ptr<backup::Backups> backups_;
     std::mutex restartMu_;
     RestartHandler restartHandler_;
+    std::unique_ptr<realtime::BrokerHost> brokerHost_;  // before realtime_: outlives it
     std::unique_ptr<realtime::Broker> realtime_;
     std::mutex mailerMu_;
     std::unique_ptr<mail::MailerHost> mailerHost_;

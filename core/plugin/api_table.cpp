@@ -8,7 +8,6 @@
 
 #include "app/app.hpp"
 #include "cron/schedule.hpp"
-#include "realtime/broker.hpp"
 #include "plugin/api_detail.hpp"
 #include "plugin/host_slots.hpp"
 #include "plugin/runner.hpp"
@@ -271,7 +270,7 @@ void fillEvents(pb_host_api& t) {
         // Broadcast on the app's realtime broker to the clients subscribed to `tp` (zero
         // subscribers is not an error: delivery is asynchronous and best effort).
         try {
-            size_t n = realtime::sendMessage(ctx->gen->host->app(), tp, body);
+            size_t n = ctx->gen->host->app().sendRealtimeMessage(tp, body);
             ctx->gen->host->log(ctx->gen->name, PB_LOG_DEBUG, "realtime_send " + tp + ": " + std::to_string(n) + " client(s)");
         } catch (...) {
             return PB_E_INTERNAL;

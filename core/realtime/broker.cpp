@@ -2,7 +2,6 @@
 
 #include <cstdlib>
 
-#include "app/app.hpp"
 #include "util/random.hpp"
 #include "util/strings.hpp"
 
@@ -137,13 +136,13 @@ void Client::setTimeouts(Millis idle, Millis max) {
 
 Clock::time_point Client::lastMessageAt() const { return Clock::time_point(Clock::duration(lastMessage_.load())); }
 
-void Client::attach(std::shared_ptr<http::StreamWriter> writer) {
+void Client::attach(std::shared_ptr<Stream> writer) {
     std::lock_guard lk(mu_);
     writer_ = std::move(writer);
 }
 
 bool Client::writeFrame(std::string_view name, std::string_view data) {
-    std::shared_ptr<http::StreamWriter> w;
+    std::shared_ptr<Stream> w;
     {
         std::lock_guard lk(mu_);
         w = writer_;
@@ -177,7 +176,7 @@ bool Client::isOpen() const {
 
 void Client::close() {
     if (closed_.exchange(true)) return;
-    std::shared_ptr<http::StreamWriter> w;
+    std::shared_ptr<Stream> w;
     {
         std::lock_guard lk(mu_);
         w = std::move(writer_);
@@ -187,7 +186,7 @@ void Client::close() {
 
 // ---- Broker ----
 
-Broker::Broker(App& app) : app_(app) {
+Broker::Broker(BrokerHost& host) : host_(host) {
     idleMs_ = envMillis("PB_REALTIME_IDLE_TIMEOUT_MS", idleMs_.load());
     maxMs_ = envMillis("PB_REALTIME_MAX_TIMEOUT_MS", maxMs_.load());
     sweepMs_ = envMillis("PB_REALTIME_SWEEP_MS", sweepMs_);
@@ -272,19 +271,15 @@ void Broker::setDefaultTimeouts(Millis idle, Millis max) {
 
 bool Broker::sendTo(const ClientPtr& c, std::string name, std::string data) {
     if (!c) return false;
-    RealtimeMessageEvent e;
-    e.app = &app_;
-    e.client = c;
-    e.name = std::move(name);
-    e.data = std::move(data);
     bool written = false, failed = false;
     try {
-        app_.hooks().onRealtimeMessageSend.trigger(e, [&](RealtimeMessageEvent& ev) {
-            written = ev.client->writeFrame(ev.name, ev.data);
-            failed = !written;
-        });
+        host_.aroundMessage(c, std::move(name), std::move(data),
+                            [&](const ClientPtr& to, const std::string& n, const std::string& d) {
+                                written = to->writeFrame(n, d);
+                                failed = !written;
+                            });
     } catch (const std::exception& ex) {
-        app_.logError(std::string("realtime message hook: ") + ex.what());
+        host_.logError(std::string("realtime message hook: ") + ex.what());
         failed = true;
     } catch (...) {
         failed = true;
@@ -358,13 +353,6 @@ void Broker::shutdown() {
         perOrigin_.clear();
     }
     for (auto& c : all) c->close();
-}
-
-size_t sendMessage(App& app, std::string_view topic, std::string_view jsonData) {
-    if (!app.hasRealtime()) return 0;
-    auto parsed = json::parse(jsonData);
-    if (!parsed) return 0;
-    return app.realtime().send(topic, *parsed);
 }
 
 }  // namespace pb::realtime

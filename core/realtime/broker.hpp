@@ -6,7 +6,9 @@
 // Clients own no thread: a frame is one chunk written through the transport's thread-safe
 // StreamWriter. The Broker keeps the clients by id and runs one sweeper thread that removes
 // disconnected clients and closes streams past their idle (no message sent) or max timeout.
-// Every frame goes through App::hooks().onRealtimeMessageSend (see Broker::sendTo).
+// Every frame goes through the owner's message hook (BrokerHost::aroundMessage: the App's
+// onRealtimeMessageSend, app/app_realtime.cpp; see Broker::sendTo). The broker knows neither the
+// App nor the HTTP transport: a stream is anything implementing realtime::Stream.
 //
 // Resource caps (docs/realtime.md): a client whose unsent backlog (frames queued for a peer that
 // does not read) would pass maxBacklogBytes is closed, and at most maxClientsPerOrigin streams
@@ -14,6 +16,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -24,16 +27,22 @@
 #include <utility>
 #include <vector>
 
-#include "http/types.hpp"
 #include "records/record.hpp"
 #include "util/json.hpp"
 #include "util/serial_executor.hpp"
 
-namespace pb {
-class App;
-}
-
 namespace pb::realtime {
+
+// The client's end of a transport stream (the HTTP adapter's chunked response; api/realtime.cpp
+// adapts it). Thread-safe; write() returns false once the peer is gone.
+class Stream {
+public:
+    virtual ~Stream() = default;
+    virtual bool write(std::string_view data) = 0;
+    virtual bool isOpen() const = 0;
+    virtual void close() = 0;
+    virtual size_t pendingBytes() const { return 0; }  // queued, not yet on the socket
+};
 
 using Clock = std::chrono::steady_clock;
 using Millis = std::chrono::milliseconds;
@@ -89,14 +98,14 @@ public:
     Clock::time_point lastMessageAt() const;
 
     // Internal: the broker attaches the transport stream when the response head has been sent.
-    void attach(std::shared_ptr<http::StreamWriter> writer);
+    void attach(std::shared_ptr<Stream> writer);
 
 private:
     const std::string id_, ip_, origin_;
     mutable std::mutex mu_;
     records::RecordPtr auth_;
     std::map<std::string, SubscriptionOptions> subs_;
-    std::shared_ptr<http::StreamWriter> writer_;
+    std::shared_ptr<Stream> writer_;
     std::mutex writeMu_;  // keeps frames of one client in order
     Clock::time_point connectedAt_;
     std::atomic<Clock::rep> lastMessage_;
@@ -107,6 +116,17 @@ private:
 
 using ClientPtr = std::shared_ptr<Client>;
 
+// What the broker needs from the application that owns it.
+class BrokerHost {
+public:
+    virtual ~BrokerHost() = default;
+    using Write = std::function<void(const ClientPtr& to, const std::string& name, const std::string& data)>;
+    // Runs the message hook around `write` (a handler may skip it or change the client, name or
+    // data). Throws what a handler throws.
+    virtual void aroundMessage(const ClientPtr& client, std::string name, std::string data, const Write& write) = 0;
+    virtual void logError(const std::string& msg) = 0;
+};
+
 class Broker {
 public:
     static constexpr size_t kDefaultMaxBacklogBytes = 4 * 1024 * 1024;
@@ -116,7 +136,7 @@ public:
     // address. The environment variables PB_REALTIME_IDLE_TIMEOUT_MS, PB_REALTIME_MAX_TIMEOUT_MS,
     // PB_REALTIME_SWEEP_MS, PB_REALTIME_MAX_BACKLOG_BYTES and PB_REALTIME_MAX_CLIENTS_PER_IP
     // override them (the last two accept 0 = unlimited).
-    explicit Broker(App& app);
+    explicit Broker(BrokerHost& host);
     ~Broker();
     Broker(const Broker&) = delete;
     Broker& operator=(const Broker&) = delete;
@@ -171,7 +191,7 @@ private:
     // Removes the client at `it` from clients_ and perOrigin_ (mu_ held).
     ClientPtr eraseLocked(std::unordered_map<std::string, ClientPtr>::iterator it);
 
-    App& app_;
+    BrokerHost& host_;
     mutable std::mutex mu_;
     std::unordered_map<std::string, ClientPtr> clients_;
     std::unordered_map<std::string, size_t> perOrigin_;  // registered clients per origin
@@ -184,14 +204,5 @@ private:
     std::thread sweeper_;
     SerialExecutor events_;  // last member: stopped (queue run) first in shutdown()
 };
-
-// Plain entry point for the plugin host and other C-style callers: broadcasts `jsonData` under
-// `topic` on app's broker. Returns the number of frames sent (0 when realtime is not installed or
-// jsonData is not valid JSON).
-size_t sendMessage(App& app, std::string_view topic, std::string_view jsonData);
-
-// Binds the record/collection hooks that broadcast record events and keep client auth current
-// (record_events.cpp). Called once from App::bootstrap.
-void bindRecordEvents(App& app);
 
 }  // namespace pb::realtime

@@ -180,8 +180,8 @@ TEST(ApiRealtimeInProcess, CustomTopicsAndMessageHook) {
 
         EXPECT_EQ(app.realtime().send("blocked", Value(Object{{"x", 1}})), 0u);
         EXPECT_EQ(app.realtime().send("greet", Value(Object{{"x", 1}})), 1u);
-        EXPECT_EQ(pb::realtime::sendMessage(app, "plain", "{\"n\":\n 2}"), 2u);
-        EXPECT_EQ(pb::realtime::sendMessage(app, "plain", "not json"), 0u);
+        EXPECT_EQ(app.sendRealtimeMessage("plain", "{\"n\":\n 2}"), 2u);
+        EXPECT_EQ(app.sendRealtimeMessage("plain", "not json"), 0u);
         EXPECT_EQ(app.realtime().send("nobody", Value(1)), 0u);
 
         auto g = c.next();

@@ -7,12 +7,16 @@
 #include <unordered_map>
 
 #include "api/record_expand.hpp"
+#include "api/routes.hpp"
 #include "app/app.hpp"
-#include "util/fields_picker.hpp"
 #include "realtime/broker.hpp"
 #include "records/rule_sql.hpp"
+#include "util/fields_picker.hpp"
 
-namespace pb::realtime {
+namespace pb::api {
+
+using realtime::ClientPtr;
+using realtime::SubscriptionOptions;
 
 namespace {
 
@@ -81,7 +85,7 @@ std::optional<std::string> buildMessage(App& app, const std::string& action, con
     if (!expand.empty()) {
         std::vector<records::RecordPtr> list{copy};
         try {
-            api::expandRecords(app, &ev, info, list, expand);
+            expandRecords(app, &ev, info, list, expand);
         } catch (...) {
             // an invalid expand is ignored, as on the REST API
         }
@@ -193,7 +197,7 @@ void unsetClientsAuthByCollection(App& app, const std::string& collectionId) {
 
 }  // namespace
 
-void bindRecordEvents(App& app) {
+void bindRealtimeRecordEvents(App& app) {
     auto& h = app.hooks();
     constexpr int kPriority = -99;  // before user handlers, like PocketBase's system handlers
     h.onRecordAfterCreateSuccess.bind({"__pbRealtimeCreate__", kPriority, [&app](RecordEvent& e) {
@@ -246,4 +250,4 @@ void bindRecordEvents(App& app) {
                                }, {}});
 }
 
-}  // namespace pb::realtime
+}  // namespace pb::api
