@@ -10,6 +10,7 @@ set(PB_CORE_PKG_MODULES
   LIBCRYPT libcrypt
   GDLIB gdlib    # thumbnails (core/files/thumbs.cpp)
   LIBZIP libzip  # backup archives (core/backup/)
+  RE2 re2        # linear-time regexes in Go's syntax, for all client data (core/util/regex.hpp)
 )
 # find_package() arguments, one package per item, and the targets pbcore links from them
 # (libcurl: the mailer's SMTP client, core/mail/smtp.cpp).

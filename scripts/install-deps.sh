@@ -2,7 +2,7 @@
 # Installs the Debian packages the build and the tests need; a no-op when all are present.
 set -euo pipefail
 PKGS="build-essential cmake ninja-build ccache pkg-config libpistache-dev rapidjson-dev libboost-dev \
-libfmt-dev libsqlite3-dev sqlite3 libgtest-dev libgmock-dev libssl-dev libcrypt-dev zlib1g-dev libgd-dev libzip-dev libcurl4-openssl-dev curl wrk gnuplot-nox nodejs npm"
+libfmt-dev libsqlite3-dev sqlite3 libgtest-dev libgmock-dev libssl-dev libcrypt-dev zlib1g-dev libgd-dev libzip-dev libre2-dev libcurl4-openssl-dev curl wrk gnuplot-nox nodejs npm"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

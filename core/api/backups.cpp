@@ -1,12 +1,12 @@
 // /api/backups: list, create, upload, download (superuser file token), delete, restore.
 // Messages and status codes follow PocketBase's apis/backup*.go.
-#include <regex>
 
 #include "api/middlewares.hpp"
 #include "api/routes.hpp"
 #include "backup/archive.hpp"
 #include "backup/backups.hpp"
 #include "files/storage.hpp"
+#include "util/regex.hpp"
 #include "util/time.hpp"
 
 namespace pb::api {
@@ -34,11 +34,11 @@ void create(RequestEvent& e) {
         throw badRequest("An error occurred while loading the submitted data.");
     const std::string name = nameV ? nameV->getString() : "";
     if (!name.empty()) {
-        static const std::regex kNameRe("^[a-z0-9_-]+\\.zip$");
+        static const auto kNameRe = rx::builtin(R"([a-z0-9_-]+\.zip)");
         ValidationErrors errs;
         if (name.size() > 150)
             errs.add("name", "validation_length_out_of_range", "The length must be between 1 and 150.");
-        else if (!std::regex_match(name, kNameRe))
+        else if (!re2::RE2::FullMatch(name, *kNameRe))
             errs.add("name", "validation_match_invalid", "Must be in a valid format.");
         else if (backups.exists(name))
             errs.add("name", "validation_backup_name_exists", "The backup file name is invalid or already exists.");

@@ -81,7 +81,8 @@ void check(RequestEvent& e, State& st) {
             limiterPrefix += "|";
         }
     }
-    std::string path = e.request.path;
+    // Decoded, like the path the router matched: "/%61pi/batch" is "/api/batch" to both.
+    std::string path = str::urlDecode(e.request.path, false);
     labels.push_back(e.request.method + " " + path);
     labels.push_back(path);
 

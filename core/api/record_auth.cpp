@@ -150,7 +150,7 @@ void authWithPassword(RequestEvent& e) {
     app.hooks().onRecordAuthWithPasswordRequest.trigger(ev, [&](RecordAuthWithPasswordRequestEvent& x) {
         bool ok = false;
         if (x.record) ok = x.record->validatePassword(x.password);
-        else auth::verifyPassword(x.password, auth::dummyHash());  // equalise timing
+        else auth::verifyPassword(x.password, auth::dummyHash(records::passwordCost(*c)));  // equalise timing
         if (!ok) throw badRequest("Failed to authenticate.");
         authResponse(e, c, x.record, "password");
     });

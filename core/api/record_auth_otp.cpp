@@ -85,8 +85,9 @@ void requestOtp(RequestEvent& e) {
     ev.password = random::string(static_cast<size_t>(length), "0123456789");
     app.hooks().onRecordRequestOTPRequest.trigger(ev, [&](RecordCreateOTPRequestEvent& x) {
         if (!x.record) {
-            // Same shape as a real answer: emails can't be enumerated.
-            auth::verifyPassword(x.password, auth::dummyHash());
+            // Same shape and cost as a real answer (which hashes the code at kOtpBcryptCost):
+            // emails can't be enumerated, by content or by timing.
+            (void)auth::hashPassword(x.password, kOtpBcryptCost);
             e.json(200, json::Value(json::Object{{"otpId", random::recordId()}}));
             return;
         }

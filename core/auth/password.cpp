@@ -3,10 +3,13 @@
 #include <crypt.h>
 #include <openssl/crypto.h>
 
+#include <array>
 #include <memory>
+#include <mutex>
 #include <stdexcept>
 
 #include "util/hash.hpp"
+#include "util/random.hpp"
 
 namespace pb::auth {
 namespace {
@@ -84,9 +87,15 @@ bool verifyPassword(std::string_view plain, std::string_view hash) {
     return hash::constantTimeEquals(std::string_view(out).substr(3), hash.substr(3));
 }
 
-std::string dummyHash() {
-    // bcrypt (cost 10, made by bcryptjs) of 24 random bytes that were discarded.
-    return "$2a$10$G8112NWWk.9E3PZkAlZJmukpWfWcIo9OFvVGz4tQ1abKfUGUVK6m.";
+std::string dummyHash(int cost) {
+    if (cost < kMinBcryptCost) cost = kDefaultBcryptCost;
+    if (cost > kMaxBcryptCost) throw std::invalid_argument("bcrypt cost must be at most 31");
+    static std::mutex mu;
+    static std::array<std::string, kMaxBcryptCost + 1> byCost;
+    std::lock_guard lk(mu);
+    auto& h = byCost[static_cast<size_t>(cost)];
+    if (h.empty()) h = hashPassword(random::string(24), cost);  // the password is discarded
+    return h;
 }
 
 }  // namespace pb::auth

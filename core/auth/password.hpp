@@ -37,9 +37,10 @@ std::string hashPassword(std::string_view plain, int cost = kDefaultBcryptCost);
 // The final comparison is constant-time. Never throws for bad input; returns false.
 bool verifyPassword(std::string_view plain, std::string_view hash);
 
-// A valid cost-10 bcrypt hash of an unguessable password. When the identity does not exist,
-// run verifyPassword(input, dummyHash()) so the response takes as long as a real check.
-std::string dummyHash();
+// A valid bcrypt hash, at `cost`, of an unguessable password. When the identity does not exist,
+// run verifyPassword(input, dummyHash(cost of the real hashes)) so the response takes as long
+// as a real check. Made once per cost (the first call per cost pays one hashing).
+std::string dummyHash(int cost = kDefaultBcryptCost);
 
 // The cost of a bcrypt hash, or -1 when the hash is not well formed.
 int bcryptCost(std::string_view hash);

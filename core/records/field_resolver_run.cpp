@@ -1,9 +1,9 @@
 // One identifier resolution (PocketBase's record_field_resolver_runner.go).
-#include <regex>
 
 #include "records/field_resolver.hpp"
 #include "records/filter/filter_parser.hpp"
 #include "schema/index_sql.hpp"
+#include "util/regex.hpp"
 #include "util/strings.hpp"
 
 namespace pb::records {
@@ -56,10 +56,10 @@ public:
     ResolverRun(RecordFieldResolver& r, std::string fieldName) : r_(r), name_(std::move(fieldName)) {}
 
     ResolverResult run() {
-        static const std::regex plain(R"(^\w+[\w.:]*$)");
-        static const std::regex req(R"(^@request\.(context|method)(:\w+)?$|^@request\.(auth|body|query|headers)\.[\w.:]+$)");
-        static const std::regex coll(R"(^@collection\.\w+(:\w+)?\.[\w.:]+$)");
-        if (!std::regex_match(name_, plain) && !std::regex_match(name_, req) && !std::regex_match(name_, coll))
+        static const auto identifier = rx::builtin(
+            R"(\w+[\w.:]*|@request\.(?:context|method)(?::\w+)?|@request\.(?:auth|body|query|headers)\.[\w.:]+|)"
+            R"(@collection\.\w+(?::\w+)?\.[\w.:]+)");
+        if (!re2::RE2::FullMatch(name_, *identifier))
             throw FilterError("failed to resolve field \"" + name_ + "\"");
         props_ = str::split(name_, '.');
         for (const auto& p : props_)
@@ -303,18 +303,18 @@ ResolverResult ResolverRun::processProps() {
 // Handles `<coll>_via_<field>`; returns a NULL result (non-empty identifier) when the path
 // should resolve to NULL, or an empty result after registering the joins.
 ResolverResult ResolverRun::processBackRelation(const std::string& prop) {
-    static const std::regex via(R"(^(\w+)_via_(\w+)$)");
+    static const auto via = rx::builtin(R"((\w+)_via_(\w+))");
     auto fail = [&](const std::string& msg) -> ResolverResult {
         if (nullifyMissing_) return nullResult();
         throw FilterError(msg);
     };
-    std::smatch m;
-    if (!std::regex_match(prop, m, via)) return fail("failed to resolve field \"" + prop + "\"");
-    auto backColl = r_.loadCollection(m[1].str());
+    std::string collName, fieldName;
+    if (!re2::RE2::FullMatch(prop, *via, &collName, &fieldName)) return fail("failed to resolve field \"" + prop + "\"");
+    auto backColl = r_.loadCollection(collName);
     if (!backColl) return fail("failed to load back relation collection of \"" + prop + "\"");
     keep_.push_back(backColl);
-    const schema::Field* bf = findField(*backColl, m[2].str());
-    if (!bf) return fail("missing back relation field \"" + m[2].str() + "\"");
+    const schema::Field* bf = findField(*backColl, fieldName);
+    if (!bf) return fail("missing back relation field \"" + fieldName + "\"");
     if (bf->type != FT::Relation) return fail("invalid back relation field \"" + bf->name + "\"");
     if (bf->hidden && !allowHidden_) throw FilterError("non-filterable back relation field \"" + bf->name + "\"");
     if (bf->relationCollectionId() != activeColl_->id)

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "auth/password.hpp"
+#include "records/validator.hpp"
 #include "util/random.hpp"
 #include "util/strings.hpp"
 #include "util/time.hpp"
@@ -167,12 +168,7 @@ void Record::markPersisted() {
 }
 
 void Record::setPassword(std::string_view plain) {
-    int cost = 10;
-    if (auto* f = collection_->field("password")) {
-        int c = static_cast<int>(f->opts["cost"].getNumber(0));
-        if (c > 0) cost = c;
-    }
-    data_.set("password", auth::hashPassword(plain, cost));
+    data_.set("password", auth::hashPassword(plain, passwordCost(*collection_)));
     refreshTokenKey();
 }
 

@@ -2,8 +2,9 @@
 
 #include <cmath>
 #include <cstdio>
-#include <regex>
 
+#include "auth/password.hpp"
+#include "util/regex.hpp"
 #include "util/strings.hpp"
 #include "util/time.hpp"
 
@@ -97,14 +98,7 @@ std::optional<json::Value> checkText(const Field& f, const std::string& s) {
             return err("validation_max_text_constraint", "Must be no more than " + num(static_cast<double>(limit)) + " character(s).",
                        param("max", static_cast<double>(limit)));
         const auto& pat = f.opts["pattern"].getString();
-        if (!pat.empty()) {
-            try {
-                if (!std::regex_search(s, std::regex(pat, std::regex::ECMAScript)))
-                    return err("validation_invalid_format", "Invalid value format.");
-            } catch (...) {
-                return err("validation_invalid_format", "Invalid value format.");
-            }
-        }
+        if (!pat.empty() && !rx::search(pat, s)) return err("validation_invalid_format", "Invalid value format.");
     }
     return std::nullopt;
 }
@@ -112,14 +106,26 @@ std::optional<json::Value> checkText(const Field& f, const std::string& s) {
 }  // namespace
 
 bool isValidEmail(std::string_view s) {
-    static const std::regex re(R"(^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$)");
+    static const auto re = rx::builtin(
+        R"(^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$)");
     if (s.size() > 254) return false;
-    return std::regex_match(std::string(s), re);
+    return re2::RE2::FullMatch(re2::StringPiece(s.data(), s.size()), *re);
 }
 
 bool isValidUrl(std::string_view s) {
-    static const std::regex re(R"(^[a-zA-Z][a-zA-Z0-9+.-]*://[^\s/?#]+[^\s]*$)");
-    return std::regex_match(std::string(s), re);
+    static const auto re = rx::builtin(R"(^[a-zA-Z][a-zA-Z0-9+.-]*://[^\s/?#]+[^\s]*$)");
+    // Go's is.URL (govalidator.IsURL) refuses 2083 characters or more.
+    constexpr size_t kMaxUrlRunes = 2083;
+    if (s.size() >= 4 * kMaxUrlRunes || str::runeCount(s) >= kMaxUrlRunes) return false;
+    return re2::RE2::FullMatch(re2::StringPiece(s.data(), s.size()), *re);
+}
+
+int passwordCost(const schema::Collection& c) {
+    if (auto* f = c.field("password")) {
+        int cost = static_cast<int>(f->opts["cost"].getNumber(0));
+        if (cost > 0) return cost;
+    }
+    return auth::kDefaultBcryptCost;
 }
 
 std::optional<json::Value> validatePlainPassword(const Field& f, const std::string& plain) {
@@ -130,13 +136,7 @@ std::optional<json::Value> validatePlainPassword(const Field& f, const std::stri
     size_t limit = mx > 0 ? static_cast<size_t>(mx) : 71;
     if (plain.size() > limit) return err("validation_max_text_constraint", "Must be less than " + num(static_cast<double>(limit)) + " character(s).");
     const auto& pat = f.opts["pattern"].getString();
-    if (!pat.empty()) {
-        try {
-            if (!std::regex_search(plain, std::regex(pat, std::regex::ECMAScript)))
-                return err("validation_invalid_format", "Invalid value format.");
-        } catch (...) {
-        }
-    }
+    if (!pat.empty() && !rx::search(pat, plain)) return err("validation_invalid_format", "Invalid value format.");
     return std::nullopt;
 }
 

@@ -12,6 +12,8 @@ using RelationChecker = std::function<std::vector<std::string>(const std::string
                                                                const std::vector<std::string>& ids)>;  // returns the missing ids
 json::Value validateRecord(const Record& r, const RelationChecker& relationMissing);
 
+// The bcrypt cost of `c`'s password field (its `cost` option, else the default).
+int passwordCost(const schema::Collection& c);
 // Validates a plain password against the password field options (min/max/pattern).
 std::optional<json::Value> validatePlainPassword(const schema::Field& f, const std::string& plain);
 

@@ -1,6 +1,5 @@
 // Record table migrations for collection create / update (storage reference §3.4).
 #include <algorithm>
-#include <regex>
 
 #include "schema/collection_store.hpp"
 #include "schema/index_sql.hpp"
@@ -21,13 +20,12 @@ struct IndexInfo {
 
 // Parses an index statement and rewrites its table.
 std::optional<IndexInfo> parseIndex(const std::string& sql, const std::string& table) {
-    std::smatch m;
-    std::string one = indexOneLine(sql);
-    if (!matchIndex(one, m)) return std::nullopt;
+    auto m = matchIndex(indexOneLine(sql));
+    if (!m) return std::nullopt;
     IndexInfo info;
-    info.name = m[3].str();
-    info.sql = std::string("CREATE ") + (m[1].matched ? "UNIQUE " : "") + "INDEX " + quoteIdent(info.name) + " ON " +
-               quoteIdent(table) + " " + m[5].str();
+    info.name = m->name;
+    info.sql = std::string("CREATE ") + (m->unique ? "UNIQUE " : "") + "INDEX " + quoteIdent(info.name) + " ON " +
+               quoteIdent(table) + " " + m->columns;
     return info;
 }
 

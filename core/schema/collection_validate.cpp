@@ -1,12 +1,12 @@
 // Validation of collection definitions (names, fields, rules, indexes).
 #include <algorithm>
-#include <regex>
 #include <set>
 
 #include "auth/oauth2.hpp"
 #include "schema/collection_store.hpp"
 #include "schema/index_sql.hpp"
 #include "util/api_error.hpp"
+#include "util/regex.hpp"
 #include "util/strings.hpp"
 
 namespace pb::schema {
@@ -34,7 +34,7 @@ bool isUrl(const std::string& s) {
 // The file field `thumbs` option (PocketBase's FileField.ValidateSettings): each entry matches
 // ^(\d+)x(\d+)(t|b|f)?$ and is not a 0x0 size. Returns {"<index>": error} for the bad entries.
 json::Value thumbsErrors(const json::Value& thumbs) {
-    static const std::regex kThumbSize(R"(^(\d+)x(\d+)(t|b|f)?$)");
+    static const auto kThumbSize = rx::builtin(R"(^(\d+)x(\d+)(t|b|f)?$)");
     static const std::set<std::string> kZero = {"0x0", "0x0t", "0x0b", "0x0f"};
     json::Value errs = json::Value::object();
     if (!thumbs.isArray()) return errs;
@@ -43,7 +43,7 @@ json::Value thumbsErrors(const json::Value& thumbs) {
         if (t.isString() && t.asString().empty()) continue;  // empty values are not checked
         if (t.isString() && kZero.count(t.asString()))
             errs.set(std::to_string(i), fieldError("validation_not_in_invalid", "Must not be in list."));
-        else if (!t.isString() || !std::regex_match(t.asString(), kThumbSize))
+        else if (!t.isString() || !re2::RE2::FullMatch(t.asString(), *kThumbSize))
             errs.set(std::to_string(i), fieldError("validation_match_invalid", "Must be in a valid format."));
     }
     return errs;
@@ -187,15 +187,14 @@ json::Value CollectionStore::validate(const Collection& c, const Collection* exi
             else if (tc && tc->isView() && !c.isView())
                 fe.set("collectionId", fieldError("validation_view_relation", "Non-view collections are not allowed to have a view relation."));
         }
+        // PocketBase's validators.IsRegex: patterns must compile as Go regexp syntax.
+        auto checkRegex = [&](const char* opt) {
+            if (auto msg = rx::compileError(f.opts[opt].getString()); !msg.empty())
+                fe.set(opt, fieldError("validation_invalid_regex", msg));
+        };
+        if (f.type == FieldType::Text || f.type == FieldType::Password) checkRegex("pattern");
+        if (f.type == FieldType::Text) checkRegex("autogeneratePattern");
         if (f.type == FieldType::Text) {
-            const auto& pat = f.opts["pattern"].getString();
-            if (!pat.empty()) {
-                try {
-                    std::regex re(pat, std::regex::ECMAScript);
-                } catch (...) {
-                    fe.set("pattern", fieldError("validation_invalid_regex", "Invalid regex pattern."));
-                }
-            }
             double mn = f.opts["min"].getNumber(), mx = f.opts["max"].getNumber();
             if (mn < 0) fe.set("min", fieldError("validation_min_greater_equal_than_required", "Must be no less than 0."));
             if (mx != 0 && mx < mn) fe.set("max", fieldError("validation_min_greater_equal_than_required", "Must be no less than min."));

@@ -2,36 +2,36 @@
 // database (so the filter compiler and its fuzz target can use them too).
 #include "schema/index_sql.hpp"
 
+#include "util/regex.hpp"
 #include "util/strings.hpp"
 
 namespace pb::schema {
 
-// Matches "CREATE [UNIQUE] INDEX [IF NOT EXISTS] `name` ON `table` (...)" against `one` (the
-// statement on one line, same offsets as the original): 1 UNIQUE, 3 name, 5 the column list on.
-bool matchIndex(const std::string& one, std::smatch& m) {
-    static const std::regex re(
-        R"(^\s*CREATE\s+(UNIQUE\s+)?INDEX\s+(IF\s+NOT\s+EXISTS\s+)?[`"\[]?(\w+)[`"\]]?\s+ON\s+[`"\[]?(\w+)[`"\]]?\s*(\(.*)$)",
-        std::regex::icase);
-    return std::regex_match(one, m, re);
+std::optional<IndexParts> matchIndex(const std::string& one) {
+    static const auto re = rx::builtin(
+        R"(\s*CREATE\s+(UNIQUE\s+)?INDEX\s+(?:IF\s+NOT\s+EXISTS\s+)?[`"\[]?(\w+)[`"\]]?\s+ON\s+[`"\[]?(\w+)[`"\]]?\s*(\(.*))",
+        true);
+    re2::StringPiece unique, name, table, columns;
+    if (!re2::RE2::FullMatch(one, *re, &unique, &name, &table, &columns)) return std::nullopt;
+    return IndexParts{!unique.empty(), std::string(name), std::string(table), std::string(columns),
+                      static_cast<size_t>(name.data() - one.data())};
 }
 
 std::string indexOneLine(const std::string& sql) { return str::replaceAll(str::replaceAll(sql, "\n", " "), "\r", " "); }
 
 std::string replaceInIndexName(const std::string& sql, const std::string& from, const std::string& to) {
-    std::smatch m;
-    std::string one = indexOneLine(sql);
-    if (from.empty() || !matchIndex(one, m)) return sql;
-    std::string name = str::replaceAll(m[3].str(), from, to);
-    return sql.substr(0, static_cast<size_t>(m.position(3))) + name + sql.substr(static_cast<size_t>(m.position(3) + m.length(3)));
+    if (from.empty()) return sql;
+    auto m = matchIndex(indexOneLine(sql));
+    if (!m) return sql;
+    return sql.substr(0, m->namePos) + str::replaceAll(m->name, from, to) + sql.substr(m->namePos + m->name.size());
 }
 
 bool hasSingleColumnUniqueIndex(const std::vector<std::string>& indexes, const std::string& column) {
     for (const auto& idx : indexes) {
-        std::smatch m;
-        std::string one = indexOneLine(idx);
-        if (!matchIndex(one, m) || !m[1].matched) continue;
+        auto m = matchIndex(indexOneLine(idx));
+        if (!m || !m->unique) continue;
         // The column list: from the "(" up to its matching ")"; a top-level comma means several.
-        const std::string rest = m[5].str();
+        const std::string& rest = m->columns;
         std::string col;
         int depth = 0;
         bool several = false;

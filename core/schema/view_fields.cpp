@@ -10,11 +10,11 @@
 //                                 a `_clone_XXXX` id; `x.id` -> single relation to x;
 //   anything else              -> json.
 #include <map>
-#include <regex>
 
 #include "schema/collection_store.hpp"
 #include "util/api_error.hpp"
 #include "util/random.hpp"
+#include "util/regex.hpp"
 #include "util/strings.hpp"
 
 namespace pb::schema {
@@ -102,14 +102,14 @@ struct ParsedQuery {
 };
 
 ParsedQuery parseQuery(std::string q) {
-    static const std::regex comments(R"((/\*[\s\S]*?\*/)|(--[^\n]*))");
-    static const std::regex joins(
+    static const auto comments = rx::builtin(R"((/\*[\s\S]*?\*/)|(--[^\n]*))");
+    static const auto joins = rx::builtin(
         R"(\s+(full\s+outer\s+join|left\s+outer\s+join|right\s+outer\s+join|full\s+join|cross\s+join|inner\s+join|outer\s+join|left\s+join|right\s+join|join)\s+)",
-        std::regex::icase);
-    static const std::regex discards(R"(\s+(where|group\s+by|having|order|limit|with)\s+)", std::regex::icase);
-    q = std::regex_replace(q, comments, " ");
-    q = std::regex_replace(q, joins, " __pb_join__ ");
-    q = std::regex_replace(q, discards, " __pb_discard__ ");
+        true);
+    static const auto discards = rx::builtin(R"(\s+(where|group\s+by|having|order|limit|with)\s+)", true);
+    re2::RE2::GlobalReplace(&q, *comments, " ");
+    re2::RE2::GlobalReplace(&q, *joins, " __pb_join__ ");
+    re2::RE2::GlobalReplace(&q, *discards, " __pb_discard__ ");
 
     std::string selectPart, fromPart, joinPart;
     std::string* active = nullptr;
@@ -164,9 +164,8 @@ std::optional<Field> suggestField(const Identifier& col, const std::map<std::str
         const bool onlyInt = str::startsWith(lower, "count(");
         return makeViewField(col.alias, FieldType::Number, json::Value(json::Object{{"onlyInt", onlyInt}}));
     }
-    static const std::regex cast(R"(^cast\s*\([\s\S]*\s+as\s+(\w+)\s*\)$)");
-    if (std::smatch m; std::regex_match(lower, m, cast)) {
-        const std::string t = m[1].str();
+    static const auto cast = rx::builtin(R"(cast\s*\([\s\S]*\s+as\s+(\w+)\s*\))");
+    if (std::string t; re2::RE2::FullMatch(lower, *cast, &t)) {
         if (t == "int" || t == "integer" || t == "real" || t == "decimal" || t == "numeric")
             return makeViewField(col.alias, FieldType::Number, json::Value(json::Object{{"onlyInt", t == "int" || t == "integer"}}));
         if (t == "text") return makeViewField(col.alias, FieldType::Text);

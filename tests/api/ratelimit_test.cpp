@@ -173,3 +173,21 @@ TEST(RateLimit, AudiencesAndPerAuthRecord) {
     EXPECT_EQ(s.get("/api/health", u2).status, 200);
     EXPECT_EQ(s.get("/api/collections/users/records", u1).status, 200);
 }
+
+// Issue 13, 2.7: the router decodes "/%61pi/health" to "/api/health"; the rule labels must see
+// the same decoded path, or percent-encoding any letter walks around every path rule.
+TEST(RateLimit, PercentEncodedPathsHitTheSameRules) {
+    TestServer s;
+    auto su = s.superuserToken();
+    ASSERT_EQ(s.patch("/api/settings", rateLimits(true, {rule("POST /api/batch", 1), rule("/api/", 2)}), su).status, 200);
+    // The encoded path reaches the route (same answer as the plain one) and counts for "/api/".
+    EXPECT_EQ(s.get("/%61pi/health").status, 200);
+    EXPECT_EQ(s.get("/api/h%65alth").status, 200);
+    auto limited = s.get("/%61pi/%68ealth");
+    EXPECT_EQ(limited.status, 429) << limited.body;
+    EXPECT_EQ(s.get("/api/health").status, 429);
+    // An exact "METHOD path" rule too: the first batch call is let through (and refused by the
+    // disabled batch API), the second is limited whatever its spelling.
+    EXPECT_EQ(s.post("/api/b%61tch", Value(Object{{"requests", Value(Array{})}})).status, 403);
+    EXPECT_EQ(s.post("/%61pi/batch", Value(Object{{"requests", Value(Array{})}})).status, 429);
+}

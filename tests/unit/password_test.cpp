@@ -144,6 +144,11 @@ TEST(Password, DummyHash) {
     EXPECT_FALSE(verifyPassword("", d));
     EXPECT_FALSE(verifyPassword("password", d));
     EXPECT_FALSE(verifyPassword("123456", d));
+    // Per cost, so an unknown identity costs what the collection's real hashes cost.
+    std::string d8 = dummyHash(8);
+    EXPECT_EQ(bcryptCost(d8), 8);
+    EXPECT_EQ(dummyHash(8), d8);
+    EXPECT_EQ(bcryptCost(dummyHash(0)), 10);
 }
 
 TEST(Password, ConcurrentUse) {
