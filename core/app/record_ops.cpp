@@ -140,9 +140,12 @@ void prepareForSave(Record& r, bool isNew) {
 
 // Lets On*AfterError fire exactly once per operation: from its catch block when it failed itself,
 // or from the rollback callback when it had completed and an enclosing transaction failed later.
+// `committed`: the after-success callback started, so a later exception comes from an
+// after-success hook; the write stands and no After*Error fires for it.
 struct ErrorOnce {
     bool completed = false;
     bool fired = false;
+    bool committed = false;
 };
 
 void fireRecordError(App& app, const hook::Hook<RecordEvent>& h, Record& r, const std::string& type,
@@ -259,16 +262,15 @@ void App::save(Record& r, bool validate) {
                     // skips them too). Copy the record: the caller may reuse it.
                     auto snapshot = std::make_shared<Record>(rec);
                     snapshot->markPersisted();
-                    db_->afterCommit([this, snapshot, &after, type = ev.type] {
+                    // An error of an after-success hook reaches the caller (as in PocketBase,
+                    // whose Save returns it) although the row stays committed.
+                    db_->afterCommit([this, snapshot, once, &after, type = ev.type] {
+                        once->committed = true;
                         RecordEvent ae;
                         ae.app = this;
                         ae.record = snapshot.get();
                         ae.type = type;
-                        try {
-                            after.trigger(ae);
-                        } catch (const std::exception& ex) {
-                            logError(std::string("after-success hook: ") + ex.what());
-                        }
+                        after.trigger(ae);
                     });
                     db_->afterRollback([this, snapshot, once, &afterErr, type = ev.type] {
                         if (once->completed && !once->fired) {
@@ -282,6 +284,10 @@ void App::save(Record& r, bool validate) {
             once->completed = true;
         });
     } catch (...) {
+        if (once->committed) {
+            r.markPersisted();
+            throw;
+        }
         if (!once->fired) {
             once->fired = true;
             fireRecordError(*this, afterErr, r, e.type, std::current_exception());
@@ -338,16 +344,13 @@ void App::deleteRecord(Record& r) {
                     }
                     db_->exec("DELETE FROM " + quoteIdent(rec.collection().name) + " WHERE `id`=?", {rid});
                     auto snapshot = std::make_shared<Record>(rec);
-                    db_->afterCommit([this, snapshot] {
+                    db_->afterCommit([this, snapshot, once] {  // errors reach the caller, as for save()
+                        once->committed = true;
                         RecordEvent ae;
                         ae.app = this;
                         ae.record = snapshot.get();
                         ae.type = "delete";
-                        try {
-                            hooks_.onRecordAfterDeleteSuccess.trigger(ae);
-                        } catch (const std::exception& ex) {
-                            logError(std::string("after-delete hook: ") + ex.what());
-                        }
+                        hooks_.onRecordAfterDeleteSuccess.trigger(ae);
                     });
                     db_->afterRollback([this, snapshot, once] {
                         if (once->completed && !once->fired) {
@@ -361,7 +364,7 @@ void App::deleteRecord(Record& r) {
             once->completed = true;
         });
     } catch (...) {
-        if (!once->fired) {
+        if (!once->committed && !once->fired) {
             once->fired = true;
             fireRecordError(*this, hooks_.onRecordAfterDeleteError, r, "delete", std::current_exception());
         }

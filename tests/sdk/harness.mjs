@@ -42,16 +42,20 @@ export function freePort() {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-export async function startServer({ timeoutMs = 10000 } = {}) {
+// prepare(bin, dir), when given, replaces the superuser upsert (it must return a spawnSync
+// result); e.g. the getting-started test runs the document's own command there.
+export async function startServer({ timeoutMs = 10000, prepare } = {}) {
   const bin = pbBin();
   const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'pb-sdk-'));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
 
-  const up = spawnSync(bin, ['superuser', 'upsert', SU_EMAIL, SU_PASSWORD, '--dir', dir], {
-    encoding: 'utf8',
-    timeout: 30000,
-  });
+  const up = prepare
+    ? prepare(bin, dir)
+    : spawnSync(bin, ['superuser', 'upsert', SU_EMAIL, SU_PASSWORD, '--dir', dir], {
+        encoding: 'utf8',
+        timeout: 30000,
+      });
   if (up.status !== 0) {
     await fsp.rm(dir, { recursive: true, force: true });
     throw new Error(

@@ -1,0 +1,111 @@
+// The example plugins' READMEs, run as written: every ```sh block of plugins/*/README.md against
+// one real `pb serve` that loads the four example plugins, each README's ```json block used as
+// that plugin's config. A step's output must match the `# ...` lines shown under it (JSON is
+// compared as JSON; a "…" string stands for any value).
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "host_test_util.hpp"
+#include "support/doc_blocks.hpp"
+
+using namespace pbplugtest;
+using pb::json::Value;
+
+namespace {
+
+std::string readme(const std::string& plugin) { return std::string(PB_SOURCE_DIR) + "/plugins/" + plugin + "/README.md"; }
+
+std::string slurp(const fs::path& p) {
+    std::ifstream in(p);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+bool matches(const Value& want, const Value& got) {
+    if (want.isString() && want.getString() == "…") return true;
+    if (want.isObject()) {
+        if (!got.isObject() || got.asObject().size() != want.asObject().size()) return false;
+        for (auto& [k, v] : want.asObject())
+            if (!got.has(k) || !matches(v, got[k])) return false;
+        return true;
+    }
+    if (want.isArray()) {
+        if (!got.isArray() || got.asArray().size() != want.asArray().size()) return false;
+        for (size_t i = 0; i < want.asArray().size(); ++i)
+            if (!matches(want.asArray()[i], got.asArray()[i])) return false;
+        return true;
+    }
+    return want == got;
+}
+
+// Runs the step with bash (environment: TOKEN, SUPERUSER_TOKEN) against the test server.
+void runStep(const pbtest::ShellStep& step, int port, const std::string& where) {
+    std::string cmd = pbtest::replaceAll(step.command, "localhost:8090", "127.0.0.1:" + std::to_string(port));
+    fs::path script = fs::temp_directory_path() / ("pb-doc-step-" + std::to_string(::getpid()) + ".sh");
+    std::ofstream(script) << "set -e -o pipefail\n" << cmd;
+    FILE* p = ::popen(("bash " + script.string() + " 2>&1").c_str(), "r");
+    ASSERT_NE(p, nullptr);
+    std::string out;
+    char buf[4096];
+    size_t n;
+    while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+    int rc = ::pclose(p);
+    fs::remove(script);
+    SCOPED_TRACE(where + "\n$ " + step.command);
+    ASSERT_EQ(rc, 0) << out;
+    while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
+    if (step.expected.empty()) return;
+    auto want = pb::json::parse(step.expected);
+    if (want && (want->isObject() || want->isArray())) {
+        auto got = pb::json::parse(out);
+        ASSERT_TRUE(got.has_value()) << "not JSON: " << out;
+        EXPECT_TRUE(matches(*want, *got)) << "want " << step.expected << "\n got " << out;
+    } else {
+        EXPECT_EQ(out, step.expected);
+    }
+}
+
+void runReadme(const std::string& plugin, int port) {
+    auto blocks = pbtest::docBlocks(readme(plugin), "sh");
+    ASSERT_FALSE(blocks.empty()) << plugin << ": no sh block";
+    for (size_t b = 0; b < blocks.size(); ++b)
+        for (auto& step : pbtest::shellSteps(blocks[b].text))
+            runStep(step, port, readme(plugin) + " block " + std::to_string(b + 1));
+}
+
+TEST(PluginReadmes, EveryShellBlockRunsAsShown) {
+    PluginDir dir;
+    for (std::string name : {"validate_posts", "audit_log", "greet_routes", "nightly_cron"}) {
+        dir.install(fs::path(PB_TEST_PLUGINS_DIR) / (name + ".so"), name);
+        for (auto& cfg : pbtest::docBlocks(readme(name), "json")) {  // the README's config, as shown
+            ASSERT_TRUE(pb::json::parse(cfg.text).has_value()) << name << ": " << cfg.text;
+            dir.write(name + ".json", cfg.text);
+        }
+    }
+    fs::path log = dir.path() / "server.log";
+    pbtest::TestServer s({"--plugins", dir.str()}, log.string());
+    for (std::string name : {"validate_posts", "audit_log", "greet_routes", "nightly_cron"})
+        ASSERT_EQ(pluginInfo(s, name)["state"].getString(), "active") << name;
+    ::setenv("SUPERUSER_TOKEN", s.superuserToken().c_str(), 1);
+    ::setenv("TOKEN", s.createUser("ann@example.com", "Passw0rd!123").c_str(), 1);
+
+    // validate_posts creates `posts`, which audit_log's README then changes.
+    for (std::string name : {"validate_posts", "audit_log", "greet_routes", "nightly_cron"}) {
+        SCOPED_TRACE(name);
+        runReadme(name, s.port());
+    }
+    // nightly_cron's README: the run it triggered logs its count and no failure.
+    EXPECT_TRUE(waitFor([&] {
+        return slurp(log).find("nightly cleanup: deleted 0 audit_logs record(s) older than 30 day(s)") != std::string::npos;
+    })) << slurp(log);
+    EXPECT_NE(slurp(log).find("nightly cleanup scheduled (retention 30 days, batch 500)"), std::string::npos)
+        << "the README's config was not used";
+    EXPECT_EQ(slurp(log).find("failed"), std::string::npos) << slurp(log);
+}
+
+}  // namespace
