@@ -5,9 +5,6 @@
 // core's envelope; a handler that never calls next continues the chain.
 #include <gtest/gtest.h>
 
-#include <fstream>
-#include <sstream>
-
 #include "host_test_util.hpp"
 
 using namespace pbplugtest;
@@ -15,13 +12,6 @@ using pb::json::Object;
 using pb::json::Value;
 
 namespace {
-
-std::string slurp(const fs::path& p) {
-    std::ifstream in(p);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
 
 class PluginContract : public ::testing::Test {
 protected:
@@ -94,8 +84,8 @@ TEST_F(PluginContract, AfterSuccessErrorReachesTheClientTheWriteStaysAndTheLogNa
     EXPECT_EQ(u.json()["data"]["title"]["code"].getString(), "validation_after");
     EXPECT_EQ(s->get("/api/collections/fx_items/records/" + id, su).json()["title"].getString(), "fail-after");
 
-    ASSERT_TRUE(waitFor([&] { return slurp(log).find("after-success hook failed") != std::string::npos; }));
-    std::string text = slurp(log);
+    ASSERT_TRUE(waitFor([&] { return readText(log).find("after-success hook failed") != std::string::npos; }));
+    std::string text = readText(log);
     EXPECT_NE(text.find("[plugin contract] after-success hook failed (the write stays committed): conflict: audit store is full"),
               std::string::npos)
         << text;

@@ -9,7 +9,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
-#include <sstream>
 
 #include "host_test_util.hpp"
 #include "support/doc_blocks.hpp"
@@ -20,13 +19,6 @@ using pb::json::Value;
 namespace {
 
 std::string readme(const std::string& plugin) { return std::string(PB_SOURCE_DIR) + "/plugins/" + plugin + "/README.md"; }
-
-std::string slurp(const fs::path& p) {
-    std::ifstream in(p);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
 
 bool matches(const Value& want, const Value& got) {
     if (want.isString() && want.getString() == "…") return true;
@@ -103,11 +95,11 @@ TEST(PluginReadmes, EveryShellBlockRunsAsShown) {
     }
     // nightly_cron's README: the run it triggered logs its count and no failure.
     EXPECT_TRUE(waitFor([&] {
-        return slurp(log).find("nightly cleanup: deleted 0 audit_logs record(s) older than 30 day(s)") != std::string::npos;
-    })) << slurp(log);
-    EXPECT_NE(slurp(log).find("nightly cleanup scheduled (retention 30 days, batch 500)"), std::string::npos)
+        return readText(log).find("nightly cleanup: deleted 0 audit_logs record(s) older than 30 day(s)") != std::string::npos;
+    })) << readText(log);
+    EXPECT_NE(readText(log).find("nightly cleanup scheduled (retention 30 days, batch 500)"), std::string::npos)
         << "the README's config was not used";
-    EXPECT_EQ(slurp(log).find("failed"), std::string::npos) << slurp(log);
+    EXPECT_EQ(readText(log).find("failed"), std::string::npos) << readText(log);
 }
 
 TEST(PluginsGuide, TheDocumentsPluginsBuildLoadAndBehaveAsDescribed) {
