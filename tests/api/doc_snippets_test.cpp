@@ -1,4 +1,5 @@
-// The C++ code blocks of docs/hooks.md and docs/realtime.md, compiled and run as written: the
+// The C++ code blocks of docs/hooks.md and docs/realtime.md, compiled and run as written (and one
+// claim of docs/api-differences.md): the
 // build extracts each block into an .inc file (tests/CMakeLists.txt, pb_doc_block) that is
 // #included inside a test body, with `app` in scope. A doc change that no longer compiles or
 // behaves fails here.
@@ -38,6 +39,17 @@ TEST(DocSnippets, RealtimeMdSendBlock) {
 #pragma GCC diagnostic pop
 
     EXPECT_TRUE(app.realtime().clients().empty());  // nobody listens: the sends were no-ops
+}
+
+// docs/api-differences.md: no static files (pb_public/) and no Dashboard are served.
+TEST(DocSnippets, ApiDifferencesNoPublicDirNoDashboard) {
+    pbtest::InProcessApp s;
+    s.start();
+    for (std::string path : {"/", "/index.html", "/_/"}) {
+        auto r = s.request("GET", path);
+        EXPECT_EQ(r.status, 404) << path;
+        EXPECT_EQ(r.json()["status"].getNumber(), 404) << path << ": " << r.body;
+    }
 }
 
 }  // namespace
