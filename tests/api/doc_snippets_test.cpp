@@ -1,8 +1,7 @@
-// The C++ code blocks of docs/hooks.md and docs/realtime.md, compiled and run as written (and one
-// claim of docs/api-differences.md): the
+// The C++ code blocks of docs/hooks.md and docs/realtime.md, compiled and run as written: the
 // build extracts each block into an .inc file (tests/CMakeLists.txt, pb_doc_block) that is
-// #included inside a test body, with `app` in scope. A doc change that no longer compiles or
-// behaves fails here.
+// #included inside a test body, with `app` in scope, so a doc change that no longer compiles or
+// behaves fails here. Also one claim of docs/api-differences.md (no pb_public/, no Dashboard).
 #include <gtest/gtest.h>
 
 #include "realtime/broker.hpp"  // the realtime block #includes it again (a no-op, #pragma once)
