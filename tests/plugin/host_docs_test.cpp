@@ -37,11 +37,13 @@ bool matches(const Value& want, const Value& got) {
     return want == got;
 }
 
-// Runs the step with bash (environment: TOKEN, SUPERUSER_TOKEN) against the test server.
-void runStep(const pbtest::ShellStep& step, int port, const std::string& where) {
+// Runs the step with bash (environment: TOKEN, SUPERUSER_TOKEN) in `cwd` against the test server;
+// the document's build/pbplug is the tested pbplug.
+void runStep(const pbtest::ShellStep& step, int port, const std::string& where, const fs::path& cwd = {}) {
     std::string cmd = pbtest::replaceAll(step.command, "localhost:8090", "127.0.0.1:" + std::to_string(port));
+    cmd = pbtest::replaceAll(cmd, "build/pbplug ", std::string(PB_TEST_PBPLUG) + " ");
     fs::path script = fs::temp_directory_path() / ("pb-doc-step-" + std::to_string(::getpid()) + ".sh");
-    std::ofstream(script) << "set -e -o pipefail\n" << cmd;
+    std::ofstream(script) << "set -e -o pipefail\n" << (cwd.empty() ? "" : "cd '" + cwd.string() + "'\n") << cmd;
     FILE* p = ::popen(("bash " + script.string() + " 2>&1").c_str(), "r");
     ASSERT_NE(p, nullptr);
     std::string out;
@@ -100,6 +102,22 @@ TEST(PluginReadmes, EveryShellBlockRunsAsShown) {
     EXPECT_NE(readText(log).find("nightly cleanup scheduled (retention 30 days, batch 500)"), std::string::npos)
         << "the README's config was not used";
     EXPECT_EQ(readText(log).find("failed"), std::string::npos) << readText(log);
+}
+
+// docs/plugins.md sections 1-3: pbplug new, pbplug build, serve, curl - the commands as written,
+// in one working directory (the server started by the test with the same --plugins).
+TEST(PluginsGuide, ScaffoldBuildAndRunAsWritten) {
+    const std::string doc = std::string(PB_SOURCE_DIR) + "/docs/plugins.md";
+    auto blocks = pbtest::docBlocks(doc, "sh");
+    ASSERT_GE(blocks.size(), 4u);
+    PluginDir work;
+    for (size_t b : {0, 1})  // new hello / hello_c; build hello --plugins ./plugins
+        for (auto& step : pbtest::shellSteps(blocks[b].text)) runStep(step, 0, doc, work.path());
+    ASSERT_TRUE(fs::exists(work.path() / "hello_c" / "src" / "hello_c.c"));
+    ASSERT_TRUE(fs::exists(work.path() / "plugins" / "hello.so"));
+    ASSERT_EQ(blocks[2].text, "build/pb serve --plugins ./plugins\n") << "the server this test starts";
+    pbtest::TestServer s({"--plugins", (work.path() / "plugins").string()});
+    for (auto& step : pbtest::shellSteps(blocks[3].text)) runStep(step, s.port(), doc);
 }
 
 TEST(PluginsGuide, TheDocumentsPluginsBuildLoadAndBehaveAsDescribed) {
