@@ -5,7 +5,9 @@
 #include <gtest/gtest.h>
 
 #include "realtime/broker.hpp"  // the realtime block #includes it again (a no-op, #pragma once)
+#include "support/doc_blocks.hpp"
 #include "support/in_process_app.hpp"
+#include "support/test_server.hpp"
 
 namespace {
 
@@ -38,6 +40,20 @@ TEST(DocSnippets, RealtimeMdSendBlock) {
 #pragma GCC diagnostic pop
 
     EXPECT_TRUE(app.realtime().clients().empty());  // nobody listens: the sends were no-ops
+}
+
+// docs/auth-flows.md: the OAuth2 option shown is accepted as written by the collections API.
+TEST(DocSnippets, AuthFlowsOAuth2OptionIsAccepted) {
+    auto blocks = pbtest::docBlocks(std::string(PB_SOURCE_DIR) + "/docs/auth-flows.md", "json");
+    ASSERT_EQ(blocks.size(), 1u);
+    pbtest::TestServer s;
+    auto r = s.request("PATCH", "/api/collections/users", "{" + blocks[0].text + "}",
+                       {{"Content-Type", "application/json"}, {"Authorization", s.superuserToken()}});
+    ASSERT_EQ(r.status, 200) << r.body;
+    auto o = r.json()["oauth2"];
+    EXPECT_TRUE(o["enabled"].getBool());
+    EXPECT_EQ(o["providers"].asArray().at(0)["name"].getString(), "oidc");
+    EXPECT_EQ(o["mappedFields"]["avatarURL"].getString(), "avatar");
 }
 
 // docs/api-differences.md: no static files (pb_public/) and no Dashboard are served.
