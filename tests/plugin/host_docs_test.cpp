@@ -3,7 +3,8 @@
 // plugin's config; a step's output must match the `# ...` lines shown under it (JSON compared as
 // JSON; a "…" string stands for any value). (2) The C++ and C plugins of docs/plugins.md, built
 // from the document's code blocks (tests/plugin/CMakeLists.txt, pb_doc_fixture), loaded and
-// exercised as the text describes them.
+// exercised as the text describes them; its pbplug new/build/serve/curl commands as written.
+// (3) docs/plugin-abi.md's GET /api/plugins example has the real answer's fields.
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -102,6 +103,28 @@ TEST(PluginReadmes, EveryShellBlockRunsAsShown) {
     EXPECT_NE(readText(log).find("nightly cleanup scheduled (retention 30 days, batch 500)"), std::string::npos)
         << "the README's config was not used";
     EXPECT_EQ(readText(log).find("failed"), std::string::npos) << readText(log);
+}
+
+// docs/plugin-abi.md section 11: GET /api/plugins answers with the fields the example shows.
+TEST(PluginAbiDoc, PluginsListHasTheDocumentedShape) {
+    auto blocks = pbtest::docBlocks(std::string(PB_SOURCE_DIR) + "/docs/plugin-abi.md", "json");
+    ASSERT_EQ(blocks.size(), 1u);
+    auto doc = pb::json::parse(blocks[0].text);
+    ASSERT_TRUE(doc.has_value());
+    PluginDir dir;
+    dir.install(fs::path(PB_TEST_PLUGINS_DIR) / "greet_routes.so", "greet_routes");
+    pbtest::TestServer s({"--plugins", dir.str()});
+    auto got = s.get("/api/plugins", s.superuserToken()).json();
+    ASSERT_EQ(got["items"].asArray().size(), 1u);
+    const Value& want = (*doc)["items"].asArray().at(0);
+    const Value& item = got["items"].asArray().at(0);
+    for (auto& [k, v] : want.asObject()) {
+        ASSERT_TRUE(item.has(k)) << k;
+        EXPECT_EQ(item[k].type(), v.type()) << k;
+    }
+    EXPECT_EQ(item.asObject().size(), want.asObject().size()) << got.dump();
+    EXPECT_EQ(item["name"].getString(), "greet_routes");
+    EXPECT_EQ(item["state"].getString(), "active");
 }
 
 // docs/plugins.md sections 1-3: pbplug new, pbplug build, serve, curl - the commands as written,
