@@ -12,7 +12,9 @@
 //               completed and an enclosing transaction failed later, else from the catch block here.
 //
 // A handler that does not call next() skips everything after it, the after-success hook included.
-// Errors of after-hooks are logged (the transaction is already decided), never thrown.
+// An error of an after-success hook reaches the caller although the write stays committed (as in
+// PocketBase, whose Save returns it; the tx OnComplete errors are joined); no after-error hook
+// fires for it. Errors of after-error hooks are logged, never thrown.
 #pragma once
 
 #include <exception>
@@ -43,24 +45,32 @@ struct Steps {
     std::function<void(Event&)> persist;                      // runs inside the execute hook
     std::function<std::shared_ptr<Model>(Event&)> snapshot;   // the model as persisted
     std::function<void()> onRollback;                         // e.g. reload a cache; may be empty
+    // The operation is done: it completed (inside an enclosing transaction: before that one
+    // commits), or it committed and only an after-success hook failed.
+    std::function<void()> onPersisted;
 };
 
 namespace detail {
 
 template <class Event, class Model>
-void fireAfter(App& app, hook::Hook<Event>& h, Model& model, const std::string& type, std::exception_ptr err,
-               const char* label, const char* what) {
+void fireAfter(App& app, hook::Hook<Event>& h, Model& model, const std::string& type, std::exception_ptr err) {
     Event ev;
     ev.app = &app;
     modelOf(ev) = &model;
     ev.type = type;
     ev.error = std::move(err);
+    h.trigger(ev);
+}
+
+template <class Event, class Model>
+void fireAfterError(App& app, hook::Hook<Event>& h, Model& model, const std::string& type, std::exception_ptr err,
+                    const char* label) {
     try {
-        h.trigger(ev);
+        fireAfter(app, h, model, type, std::move(err));
     } catch (const std::exception& ex) {
-        app.logError(std::string(label) + " " + what + " hook: " + ex.what());
+        app.logError(std::string(label) + " after-error hook: " + ex.what());
     } catch (...) {
-        app.logError(std::string(label) + " " + what + " hook: unknown error");
+        app.logError(std::string(label) + " after-error hook: unknown error");
     }
 }
 
@@ -74,6 +84,7 @@ void run(App& app, db::Database& db, Event& e, const Hooks<Event>& hooks, const 
     struct ErrorOnce {
         bool completed = false;
         bool fired = false;
+        bool committed = false;           // the after-success callback started: the write stands
         std::shared_ptr<Model> snapshot;  // set once persisted; what a later rollback reports
     };
     auto once = std::make_shared<ErrorOnce>();
@@ -91,27 +102,33 @@ void run(App& app, db::Database& db, Event& e, const Hooks<Event>& hooks, const 
                         if (onRollback) onRollback();
                         if (once->completed && !once->fired && once->snapshot) {
                             once->fired = true;
-                            detail::fireAfter(app, afterError, *once->snapshot, type,
-                                              std::make_exception_ptr(std::runtime_error("transaction rolled back")),
-                                              label, "after-error");
+                            detail::fireAfterError(app, afterError, *once->snapshot, type,
+                                                   std::make_exception_ptr(std::runtime_error("transaction rolled back")),
+                                                   label);
                         }
                     });
                     steps.persist(xev);
                     once->snapshot = steps.snapshot(xev);
-                    db.afterCommit([&app, snap = once->snapshot, &afterSuccess = hooks.afterSuccess, type, label] {
-                        detail::fireAfter(app, afterSuccess, *snap, type, nullptr, label, "after-success");
+                    db.afterCommit([&app, once, &afterSuccess = hooks.afterSuccess, type] {
+                        once->committed = true;
+                        detail::fireAfter(app, afterSuccess, *once->snapshot, type, nullptr);
                     });
                 });
             });
             once->completed = true;
         });
     } catch (...) {
+        if (once->committed) {
+            if (steps.onPersisted) steps.onPersisted();
+            throw;
+        }
         if (!once->fired) {
             once->fired = true;
-            detail::fireAfter(app, hooks.afterError, *modelOf(e), type, std::current_exception(), label, "after-error");
+            detail::fireAfterError(app, hooks.afterError, *modelOf(e), type, std::current_exception(), label);
         }
         throw;
     }
+    if (steps.onPersisted) steps.onPersisted();
 }
 
 }  // namespace pb::modelop

@@ -237,8 +237,8 @@ void App::save(Record& r, bool validate) {
         snap->markPersisted();
         return snap;
     };
+    steps.onPersisted = [&r] { r.markPersisted(); };
     modelop::run(*this, *db_, e, hooks, steps, "record");
-    r.markPersisted();
 }
 
 void App::deleteRecord(Record& r) {

@@ -275,7 +275,18 @@ void Database::write(const std::function<void()>& fn) {
     auto commit = std::move(tTx.onCommit);
     tTx = ThreadTx{};
     lk.unlock();
-    for (auto& f : commit) f();
+    // Every after-commit callback runs even when an earlier one throws; the first error is then
+    // rethrown to the caller (PocketBase joins the errors of its tx OnComplete callbacks and
+    // returns them, though the data is committed).
+    std::exception_ptr first;
+    for (auto& f : commit) {
+        try {
+            f();
+        } catch (...) {
+            if (!first) first = std::current_exception();
+        }
+    }
+    if (first) std::rethrow_exception(first);
 }
 
 void Database::afterCommit(std::function<void()> fn) {

@@ -1,5 +1,6 @@
 // The pb_host_api table, part 2: records (joining the caller's write transaction: the DB layer
 // makes every call on a thread inside write() use that transaction), request and response.
+#include "api/activity.hpp"
 #include "app/app.hpp"
 #include "plugin/api_detail.hpp"
 #include "util/api_error.hpp"
@@ -250,7 +251,8 @@ void fillRequest(pb_host_api& t) {
     };
     t.req_remote_ip = [](pb_call* c, pb_request* rq, pb_str* out) -> pb_status {
         if (!c || !reqOf(rq)) return PB_E_INVALID_ARG;
-        return view(c, out, rq->e->request.remoteIp);
+        // The client IP the core logs and rate-limits by (settings.trustedProxy).
+        return view(c, out, api::realIp(rq->e->request, rq->e->app.settings().section("trustedProxy")));
     };
     t.res_set_header = [](pb_call* c, pb_request* rq, const char* n, size_t nl, const char* v, size_t vl) -> pb_status {
         if (!c || !reqOf(rq)) return PB_E_INVALID_ARG;

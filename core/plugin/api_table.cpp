@@ -22,8 +22,9 @@ bool inInit(pb_plugin_ctx* ctx) {
     return ctx && ctx->gen && ctx->gen->inInit.load() && ctx->gen->initThread == std::this_thread::get_id();
 }
 
-// Reads a plugin's pb_bind_opts up to its struct_size (missing fields are zero).
-pb_status readOpts(const pb_bind_opts* o, Registration& r) {
+// Reads a plugin's pb_bind_opts up to its struct_size (missing fields are zero). *id gets
+// opts->id (empty when absent).
+pb_status readOpts(const pb_bind_opts* o, Registration& r, std::string* id = nullptr) {
     if (!o) return PB_OK;
     pb_bind_opts copy{};
     size_t n = std::min<size_t>(o->struct_size, sizeof copy);
@@ -32,6 +33,8 @@ pb_status readOpts(const pb_bind_opts* o, Registration& r) {
     r.priority = copy.priority;
     if (copy.tag_count > 0 && !copy.tags) return PB_E_INVALID_ARG;
     for (size_t i = 0; i < copy.tag_count; ++i) r.tags.push_back(S(copy.tags[i].ptr, copy.tags[i].len));
+    if (copy.id.len > 0 && !copy.id.ptr) return PB_E_INVALID_ARG;
+    if (id) *id = S(copy.id.ptr, copy.id.len);
     return PB_OK;
 }
 
@@ -47,6 +50,17 @@ Registration& stage(Generation& g, Registration r) {
     Registration& ref = g.regs.back();
     g.byKey[ref.key] = &ref;
     return ref;
+}
+
+// A registration whose key is already staged replaces it in place, keeping its position
+// (PocketBase's Hook.Bind with an existing Id); the replaced one is destroyed with the
+// generation. Returns false when the key is new (the caller stages it).
+bool replaceStaged(Generation& g, Registration& r) {
+    auto it = g.byKey.find(r.key);
+    if (it == g.byKey.end()) return false;
+    g.dead.push_back(*it->second);
+    *it->second = std::move(r);
+    return true;
 }
 
 std::string fullPrefix(const pb_group* g) { return g ? g->prefix : std::string(); }
@@ -107,9 +121,12 @@ void fillRegistration(pb_host_api& t) {
         Generation& g = *ctx->gen;
         Registration r;
         r.kind = ev, r.fn = fn, r.ud = ud, r.destroy = d;
-        if (pb_status s = readOpts(o, r); s != PB_OK) return s;
-        r.key = "h:" + std::to_string(ev) + ":" + std::to_string(countKind(g, ev));
-        stage(g, std::move(r));
+        std::string id;
+        if (pb_status s = readOpts(o, r, &id); s != PB_OK) return s;
+        // With an id the key is stable (the same core handler across reloads) and a second bind
+        // of that id replaces the first.
+        r.key = "h:" + std::to_string(ev) + ":" + (id.empty() ? std::to_string(countKind(g, ev)) : "id:" + id);
+        if (!replaceStaged(g, r)) stage(g, std::move(r));
         return PB_OK;
     };
     t.group = [](pb_plugin_ctx* ctx, pb_group* parent, const char* p, size_t n, pb_group** out) -> pb_status {
@@ -127,13 +144,17 @@ void fillRegistration(pb_host_api& t) {
         Generation& g = *ctx->gen;
         Registration r;
         r.kind = PB_EVENT_MIDDLEWARE, r.group = group, r.fn = fn, r.ud = ud, r.destroy = d;
-        if (pb_status s = readOpts(o, r); s != PB_OK) return s;
-        if (group) {
-            r.key = "m:" + std::to_string(g.regs.size());  // group middlewares run inside the route
-            group->middlewares.push_back(g.regs.size());
+        std::string id;
+        if (pb_status s = readOpts(o, r, &id); s != PB_OK) return s;
+        if (group) {  // group middlewares run inside the route
+            r.key = "m:" + (id.empty() ? std::to_string(g.regs.size()) : "id:" + id);
         } else {
-            r.key = "gm:" + std::to_string(countKind(g, PB_EVENT_MIDDLEWARE));
+            r.key = "gm:" + (id.empty() ? std::to_string(countKind(g, PB_EVENT_MIDDLEWARE)) : "id:" + id);
         }
+        if (auto it = g.byKey.find(r.key); it != g.byKey.end() && it->second->group != group)
+            return PB_E_CONFLICT;  // an id names one middleware of one scope
+        if (replaceStaged(g, r)) return PB_OK;
+        if (group) group->middlewares.push_back(g.regs.size());
         stage(g, std::move(r));
         return PB_OK;
     };

@@ -27,6 +27,11 @@ bool isAfterKind(int32_t k) {
            k == PB_EVENT_RECORD_AFTER_DELETE_SUCCESS || k == PB_EVENT_RECORD_AFTER_DELETE_ERROR;
 }
 
+bool isAfterSuccessKind(int32_t k) {
+    return k == PB_EVENT_RECORD_AFTER_CREATE_SUCCESS || k == PB_EVENT_RECORD_AFTER_UPDATE_SUCCESS ||
+           k == PB_EVENT_RECORD_AFTER_DELETE_SUCCESS;
+}
+
 std::string exceptionText(std::exception_ptr ex) {
     try {
         std::rethrow_exception(ex);
@@ -37,14 +42,24 @@ std::string exceptionText(std::exception_ptr ex) {
     }
 }
 
+// The core's own 400 message for a failed record save ("Failed to create record.").
+std::string saveFailMessage(const std::string& type) {
+    if (type == "create") return "Failed to create record.";
+    if (type == "update") return "Failed to update record.";
+    return "";
+}
+
 // ---- event filling per core event type ----
 void fill(pb_event& ev, RecordEvent& e) {
+    ev.failMessage = saveFailMessage(e.type);
     ev.rec = e.record;
     ev.tags = e.tags();
     ev.collection = e.record->collection().name;
     if (e.error) ev.extras["error"] = exceptionText(e.error);
 }
 void fill(pb_event& ev, RecordRequestEvent& e) {
+    if (ev.kind == PB_EVENT_RECORD_CREATE_REQUEST) ev.failMessage = saveFailMessage("create");
+    if (ev.kind == PB_EVENT_RECORD_UPDATE_REQUEST) ev.failMessage = saveFailMessage("update");
     ev.req = e.req;
     ev.rec = e.record.get();
     ev.tags = e.tags();
@@ -103,7 +118,17 @@ std::function<void(E&)> trampoline(std::shared_ptr<Slot> slot, std::string key, 
         pb_call call;
         call.gen = g;
         pb_status s = runFrom(&call, &ev, 0);
-        if (s < 0) throwStatus(&call, &ev, s);
+        if (s < 0) {
+            // After-success: the write is committed and the error goes to the caller (PocketBase's
+            // Save returns it); say which plugin failed it. 5xx and timeouts are logged by
+            // throwStatus, a core handler's error passed through next() is not this plugin's.
+            bool own = !(ev.pending && s == ev.pendingStatus);
+            if (isAfterSuccessKind(kind) && own && !call.timedOut && httpStatusOf(s) < 500)
+                g->host->log(g->name, PB_LOG_WARN,
+                             std::string("after-success hook failed (the write stays committed): ") + statusString(s) +
+                                 (call.message.empty() ? "" : ": " + call.message));
+            throwStatus(&call, &ev, s);
+        }
     };
 }
 
@@ -223,7 +248,12 @@ void throwStatus(pb_call* c, pb_event* ev, pb_status s) {
         throw ApiError(500, "");
     }
     json::Value data = http == 400 ? c->fieldErrors : json::Value::object();
-    throw ApiError(http, c->message, data);
+    // A validation failure without a message of its own (pb::Error::validation; the text older
+    // SDK headers sent) gets the core's envelope for the same failure.
+    std::string msg = c->message;
+    if (http == 400 && ev && !ev->failMessage.empty() && (msg.empty() || msg == "Failed to validate record."))
+        msg = ev->failMessage;
+    throw ApiError(http, msg, data);
 }
 
 // ---- chain rule ----

@@ -181,6 +181,9 @@ struct pb_event {
         pb_status status = PB_OK;
     };
     std::vector<Link> links;
+    // The core's message for a 400 this event fails with when the plugin gave none (record
+    // create/update: "Failed to create record." / "Failed to update record.").
+    std::string failMessage;
     std::exception_ptr pending;  // a core exception caught by event_next (rethrown as is)
     pb_status pendingStatus = PB_OK;
 };

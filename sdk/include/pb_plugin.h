@@ -218,8 +218,10 @@ typedef pb_status (*pb_task_fn)(pb_call* call, void* user_data);
  *   COMMIT -> RECORD_AFTER_CREATE_SUCCESS        | ROLLBACK -> RECORD_AFTER_CREATE_ERROR
  * Default action of RECORD_CREATE = validate + execute; of *_EXECUTE = the SQL statement.
  * After-events see the record read-only (setters return PB_E_WRONG_PHASE); records API calls
- * made from them run in their own auto-committed transaction. Returning an error from
- * AFTER_*_SUCCESS is reported to the caller but the data is already committed; AFTER_*_ERROR
+ * made from them run in their own auto-committed transaction. An error returned from
+ * AFTER_*_SUCCESS fails the request with that error (as PocketBase's Save returns it) but the
+ * data is already committed and stays so; the host also logs it with the plugin's name. To
+ * only log a failure, clear it (set_error(call, PB_OK, ...)) and return PB_OK. AFTER_*_ERROR
  * is informational (event_get "error" holds the reason). */
 #define PB_EVENT_RECORD_VALIDATE 1              /* tx; record mutable                        */
 #define PB_EVENT_RECORD_CREATE 2                /* tx; record mutable                        */
@@ -271,7 +273,11 @@ typedef struct pb_bind_opts {
     int32_t priority;     /* ascending order; default 0; the core's system handlers use -99    */
     const pb_str* tags;   /* collection names or ids; NULL / tag_count 0 = every collection   */
     size_t tag_count;
-    pb_str id;            /* optional stable id for logs/admin ({NULL,0} = host-generated)     */
+    pb_str id;            /* optional id, unique per plugin and event kind (middlewares: per
+                           * scope); {NULL,0} = host-generated. Binding an id a second time in
+                           * the same init REPLACES the first handler in its place (PocketBase's
+                           * Hook.Bind with an existing Id; the replaced user_data is destroyed
+                           * with the generation). Ignored by route(). */
 } pb_bind_opts;
 
 /* Returned by the exported pb_plugin_manifest_v1(): static data, read before any init. */
@@ -493,7 +499,9 @@ typedef struct pb_host_api {
     pb_status (*req_body)(pb_call* call, pb_request* rq, pb_str* out);
     /* The authenticated record (read-only, borrowed). PB_E_NOT_FOUND for a guest. */
     pb_status (*req_auth)(pb_call* call, pb_request* rq, const pb_record** out);
-    /* Client IP (honours the trusted-proxy settings). */
+    /* Client IP as the core's logs and rate limiter see it: the first header of
+     * settings.trustedProxy.headers present (leftmost or rightmost entry per useLeftmostIP),
+     * else the socket's remote address. */
     pb_status (*req_remote_ip)(pb_call* call, pb_request* rq, pb_str* out);
 
     /* ---- response ([callback]; everything copied) ------------------------------------------- */

@@ -269,6 +269,32 @@ TEST_F(HooksApi, HandlerSkippingNextSkipsTheWriteAndTheAfterHooks) {
     EXPECT_EQ(c["onRecordCreateExecute"], 1);
 }
 
+// PocketBase's Save returns an after-success hook's error: the caller gets it although the row is
+// committed (no rollback, no After*Error). docs/hooks.md "Transactions".
+TEST_F(HooksApi, AfterSuccessErrorReachesTheCallerAndTheWriteStays) {
+    s.app().hooks().onRecordAfterCreateSuccess.bindFunc(
+        [](pb::RecordEvent& e) {
+            e.next();
+            throw pb::badRequest("After create failed.");
+        },
+        {"posts"});
+    s.app().hooks().onRecordAfterDeleteSuccess.bindFunc([](pb::RecordEvent&) { throw pb::forbidden("After delete failed."); },
+                                                        {"posts"});
+    long before = rows("posts");
+    auto r = s.request("POST", "/api/collections/posts/records", R"({"title":"kept"})");
+    EXPECT_EQ(r.status, 400) << r.body;
+    EXPECT_EQ(r.json()["message"].getString(), "After create failed.");
+    EXPECT_EQ(rows("posts"), before + 1);
+    auto c = s.counts();
+    EXPECT_EQ(c["onRecordAfterCreateSuccess"], 1);
+    EXPECT_EQ(c.count("onRecordAfterCreateError"), 0u);
+
+    auto d = s.request("DELETE", "/api/collections/posts/records/" + postId, "", suToken);
+    EXPECT_EQ(d.status, 403) << d.body;
+    EXPECT_EQ(rows("posts"), before);  // the delete stays committed too
+    EXPECT_EQ(s.counts().count("onRecordAfterDeleteError"), 0u);
+}
+
 TEST_F(HooksApi, DbWorkInsideTheTransactionRollsBackWithIt) {
     // The execute hook writes an audit record, then fails after the INSERT: both roll back.
     s.app().hooks().onRecordCreateExecute.bindFunc(

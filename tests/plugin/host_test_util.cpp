@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <sstream>
 #include <stdexcept>
 #include <thread>
 
@@ -58,6 +59,13 @@ void createCollection(pbtest::TestServer& s, const std::string& name, const std:
                                 {"viewRule", ""}, {"createRule", ""}});
     auto r = s.post("/api/collections", body, s.superuserToken());
     if (r.status != 200) throw std::runtime_error("create collection " + name + ": " + r.body);
+}
+
+std::string readText(const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
 }
 
 pb::json::Value pluginInfo(pbtest::TestServer& s, const std::string& name) {

@@ -34,6 +34,9 @@ bool waitFor(const std::function<bool()>& pred, std::chrono::milliseconds timeou
 // POST /api/collections with text fields (public list/view/create rules).
 void createCollection(pbtest::TestServer& s, const std::string& name, const std::vector<std::string>& textFields);
 
+// The whole text of a file ("" when it cannot be read), e.g. a server's captured stderr.
+std::string readText(const fs::path& p);
+
 // The plugin's row of GET /api/plugins (null when absent).
 pb::json::Value pluginInfo(pbtest::TestServer& s, const std::string& name);
 

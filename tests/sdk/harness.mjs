@@ -114,7 +114,9 @@ export function freePort() {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-export async function startServer({ timeoutMs = 10000 } = {}) {
+// prepare(bin, dir), when given, replaces the superuser upsert (it must return a spawnSync
+// result); e.g. the getting-started test runs the document's own command there.
+export async function startServer({ timeoutMs = 10000, prepare } = {}) {
   const bin = pbBin();
   // <root>/pb_data: PocketBase resolves pb_migrations/pb_hooks/pb_public next to the data dir,
   // so they must not land in (or be read from) the shared temp folder.
@@ -128,10 +130,12 @@ export async function startServer({ timeoutMs = 10000 } = {}) {
       '--hooksDir', path.join(root, 'pb_hooks'), '--publicDir', path.join(root, 'pb_public')]
     : [];
 
-  const up = spawnSync(bin, ['superuser', 'upsert', SU_EMAIL, SU_PASSWORD, '--dir', dir, ...extra], {
-    encoding: 'utf8',
-    timeout: 30000,
-  });
+  const up = prepare
+    ? prepare(bin, dir)
+    : spawnSync(bin, ['superuser', 'upsert', SU_EMAIL, SU_PASSWORD, '--dir', dir, ...extra], {
+        encoding: 'utf8',
+        timeout: 30000,
+      });
   if (up.status !== 0) {
     await fsp.rm(root, { recursive: true, force: true });
     throw new Error(

@@ -91,9 +91,11 @@ public:
     }
     static Error conflict(std::string m) { return Error(PB_E_CONFLICT, std::move(m)); }
     static Error internal(std::string m) { return Error(PB_E_INTERNAL, std::move(m)); }
-    /// 400 with one field error: {"field":{"code":code,"message":message}}.
+    /// 400 with one field error: {"field":{"code":code,"message":message}}. No message of its
+    /// own: the host answers with the core's ("Failed to create record." / "Failed to update
+    /// record." from record hooks, PocketBase's generic 400 text elsewhere).
     static Error validation(std::string field, std::string code, std::string message) {
-        return Error(PB_E_VALIDATION, "Failed to validate record.",
+        return Error(PB_E_VALIDATION, "",
                      {FieldError{std::move(field), std::move(code), std::move(message)}});
     }
     /// Re-throws a failed host call without touching the detail the host stored on the call.
