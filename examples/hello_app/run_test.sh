@@ -21,7 +21,8 @@ out="$("$APP" greet Tester --dir "$DIR/data")"
 [[ "$out" == "Hello, Tester! There are 0 posts." ]] || fail "greet printed: $out"
 "$APP" --help | grep -q 'hello_app greet' || fail "custom command missing from --help"
 
-"$APP" serve --http "127.0.0.1:$PORT" --dir "$DIR/data" >"$DIR/serve.log" 2>&1 &
+# setpriv: the server gets SIGKILL if this script dies (ctest timeout), so it never outlives the test.
+setpriv --pdeathsig KILL -- "$APP" serve --http "127.0.0.1:$PORT" --dir "$DIR/data" >"$DIR/serve.log" 2>&1 &
 PID=$!
 for _ in $(seq 1 100); do
     curl -sf "$BASE/api/health" >/dev/null 2>&1 && break
