@@ -123,7 +123,7 @@ echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d
 # ---------------------------------------------------------------- 1. the floor
 echo "== floor (bench/floor: Pistache + SQLite, WAL, per-thread connections)"
 PORT=$(free_port)
-"$FLOOR" --port "$PORT" --db "$WORK/floor.db" --seed "$N_POSTS" >"$WORK/floor.log" 2>&1 &
+setpriv --pdeathsig KILL -- "$FLOOR" --port "$PORT" --db "$WORK/floor.db" --seed "$N_POSTS" >"$WORK/floor.log" 2>&1 &
 SERVER_PID=$!
 wait_up "http://127.0.0.1:$PORT/api/health" "$SERVER_PID" || { echo "floor server did not start"; cat "$WORK/floor.log"; exit 1; }
 F="http://127.0.0.1:$PORT"
@@ -146,7 +146,8 @@ PORT=$(free_port)
 B="http://127.0.0.1:$PORT"
 start_pb() {
   # Every SSE client comes from 127.0.0.1: lift the per-address stream cap (docs/realtime.md).
-  PB_REALTIME_MAX_CLIENTS_PER_IP=0 "$PB" serve --http "127.0.0.1:$PORT" --dir "$DATA" --plugins "$PLUGDIR" >>"$WORK/pb.log" 2>&1 &
+  # setpriv: servers die with this script (a ctest timeout of bench_smoke kills only the script).
+  PB_REALTIME_MAX_CLIENTS_PER_IP=0 setpriv --pdeathsig KILL -- "$PB" serve --http "127.0.0.1:$PORT" --dir "$DATA" --plugins "$PLUGDIR" >>"$WORK/pb.log" 2>&1 &
   SERVER_PID=$!
   wait_up "$B/api/health" "$SERVER_PID" || { echo "pb did not start"; tail -20 "$WORK/pb.log"; exit 1; }
 }

@@ -15,6 +15,7 @@
 #include "files/storage.hpp"
 #include "util/random.hpp"
 #include "util/strings.hpp"
+#include "util/time.hpp"
 
 namespace pb::backup {
 
@@ -130,7 +131,7 @@ void moveDirContent(const fs::path& src, const fs::path& dest, const std::vector
 }
 
 std::string utcStamp() {
-    std::time_t t = std::time(nullptr);
+    std::time_t t = static_cast<std::time_t>(timeutil::nowSeconds());  // the app clock (tests set it)
     std::tm tm{};
     gmtime_r(&t, &tm);
     char buf[32];

@@ -7,6 +7,8 @@
 #include <stdexcept>
 #include <system_error>
 
+#include "util/time.hpp"
+
 namespace pb::cron {
 
 namespace {
@@ -205,17 +207,24 @@ void Cron::tickerLoop() {
     using namespace std::chrono;
     std::unique_lock lk(tickMu_);
     while (!stopping_) {
-        const int64_t nowSec =
-            duration_cast<seconds>(system_clock::now().time_since_epoch()).count();
+        // The app clock (timeutil: real, or a test clock) decides the boundary; the wait is a
+        // real-clock deadline the same distance away (+1 ms: nowMs is truncated), so wall-clock
+        // jumps are still followed.
+        const int64_t nowMs = timeutil::nowMillis();
         const int64_t step = intervalSec_;
         const uint64_t gen = intervalGen_;
-        const int64_t boundary = floorDiv(nowSec, step) * step + step;
-        const system_clock::time_point at{seconds(boundary)};
+        const int64_t boundary = floorDiv(floorDiv(nowMs, 1000), step) * step + step;
+        const system_clock::time_point at = system_clock::now() + milliseconds(boundary * 1000 - nowMs + 1);
         if (tickCv_.wait_until(lk, at, [&] { return stopping_ || intervalGen_ != gen; })) {
             if (stopping_) break;
             continue;  // interval changed: recompute the next boundary
         }
-        if (system_clock::now() < at) continue;  // woke early: wait for the same boundary again
+        if (timeutil::nowMillis() < boundary * 1000) {
+            // The app clock lags the real one (a frozen test clock, or the wall clock stepped
+            // back): look again in a second instead of spinning on a tiny remaining delta.
+            tickCv_.wait_for(lk, seconds(1), [&] { return stopping_ || intervalGen_ != gen; });
+            continue;
+        }
         lk.unlock();
         tick(boundary);
         lk.lock();

@@ -3,8 +3,8 @@
 // Generic tool: no domain types.
 //
 // - Expressions: see cron/schedule.hpp. Time zone: UTC.
-// - A ticker thread wakes at every UTC minute boundary (condition_variable::wait_until on the
-//   system clock, so stop() is immediate) and starts every due job on its own thread, like
+// - A ticker thread wakes at every UTC minute boundary of timeutil::nowMillis() (the real clock,
+//   or a test clock; condition_variable::wait_until, so stop() is immediate) and starts every due job on its own thread, like
 //   PocketBase's goroutine per run: a slow job never delays the ticker or other jobs.
 // - Job threads are tracked: finished ones are reaped, stop() and the destructor join them.
 // - A job that throws is caught and logged to stderr; it never kills the process or the

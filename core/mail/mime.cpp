@@ -7,6 +7,7 @@
 #include "util/base64.hpp"
 #include "util/random.hpp"
 #include "util/strings.hpp"
+#include "util/time.hpp"
 
 namespace pb::mail {
 
@@ -25,7 +26,7 @@ std::string encodeHeader(const std::string& s) {
 }
 
 std::string rfc2822Date() {
-    std::time_t t = std::time(nullptr);
+    std::time_t t = static_cast<std::time_t>(timeutil::nowSeconds());
     std::tm tm{};
     gmtime_r(&t, &tm);
     char buf[64];

@@ -1,16 +1,55 @@
 #include "util/time.hpp"
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 
 #include "util/strings.hpp"
 
 namespace pb::timeutil {
 
-int64_t nowMillis() {
+namespace {
+
+int64_t realMillis() {
     using namespace std::chrono;
     return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+// One word holds the whole override so a reader never pairs a new mode with an old value:
+// mode in the low 2 bits (0 real, 1 frozen, 2 advancing), the value (frozen: the instant;
+// advancing: the offset from the real clock) in the rest. Epoch milliseconds fit easily in 62 bits.
+std::atomic<int64_t> gClock{0};
+
+constexpr int64_t kReal = 0, kFrozen = 1, kAdvancing = 2;
+
+}  // namespace
+
+int64_t nowMillis() {
+    const int64_t c = gClock.load(std::memory_order_acquire);
+    const int64_t mode = c & 3;
+    const int64_t value = c >> 2;  // arithmetic shift: offsets may be negative
+    if (mode == kFrozen) return value;
+    if (mode == kAdvancing) return realMillis() + value;
+    return realMillis();
+}
+
+void setClock(int64_t epochMs, ClockMode mode) {
+    const int64_t value = mode == ClockMode::Frozen ? epochMs : epochMs - realMillis();
+    const int64_t tag = mode == ClockMode::Frozen ? kFrozen : kAdvancing;
+    gClock.store(static_cast<int64_t>(static_cast<uint64_t>(value) << 2) | tag, std::memory_order_release);
+}
+
+void resetClock() { gClock.store(kReal, std::memory_order_release); }
+
+std::string applyTestClockFromEnv() {
+    const char* v = std::getenv("PB_TEST_NOW");
+    if (!v || !*v) return "";
+    auto ms = parse(v);
+    if (!ms) return std::string("PB_TEST_NOW: not a date-time: \"") + v + "\"";
+    setClock(*ms, ClockMode::Advancing);
+    return "";
 }
 
 int64_t nowSeconds() { return nowMillis() / 1000; }

@@ -27,7 +27,8 @@ out="$("$APP" greet --help --dir "$DIR/data")" || fail "greet --help failed"
 out="$("$APP" greet --dir "$DIR/data" --loud -- -h)"
 [[ "$out" == "Hello, --loud! There are 0 posts." ]] || fail "greet with flags printed: $out"
 
-"$APP" serve --http "127.0.0.1:$PORT" --dir "$DIR/data" >"$DIR/serve.log" 2>&1 &
+# setpriv: the server gets SIGKILL if this script dies (ctest timeout), so it never outlives the test.
+setpriv --pdeathsig KILL -- "$APP" serve --http "127.0.0.1:$PORT" --dir "$DIR/data" >"$DIR/serve.log" 2>&1 &
 PID=$!
 for _ in $(seq 1 100); do
     curl -sf "$BASE/api/health" >/dev/null 2>&1 && break

@@ -27,6 +27,7 @@ using pb::json::Array;
 using pb::json::Object;
 using pb::json::Value;
 using pbtest::TestServer;
+using pbtest::waitFor;
 namespace fs = std::filesystem;
 
 namespace {
@@ -86,18 +87,6 @@ std::vector<std::string> keys(TestServer& s, const std::string& su) {
 std::string fileToken(TestServer& s, const std::string& authToken) {
     auto r = s.request("POST", "/api/files/token", "", {{"Authorization", authToken}});
     return r.json()["token"].getString();
-}
-
-bool waitFor(const std::function<bool()>& pred, int timeoutMs = 20000) {
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeoutMs);
-    while (std::chrono::steady_clock::now() < deadline) {
-        try {
-            if (pred()) return true;
-        } catch (...) {
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    return false;
 }
 
 bool canBackup(TestServer& s, const std::string& su) {

@@ -16,6 +16,48 @@ const Value* fieldNamed(const Value& collection, const std::string& name) {
     return nullptr;
 }
 
+// A locked (null) view rule guards GET of one record, not only lists: with an open list rule the
+// rows are listed, yet fetching any one of them is superuser-only (403), for a view collection
+// and for the base collection under it; a missing id is still 404 for the superuser.
+TEST(ApiViewCollections, NullViewRuleLocksSingleRecordView) {
+    TestServer s;
+    auto su = s.superuserToken();
+    auto user = s.createUser("viewer@example.com", "password123");
+    auto base = s.post("/api/collections",
+                       Value(Object{{"name", "notes"}, {"listRule", ""}, {"viewRule", Value()},
+                                    {"fields", Value(Array{Value(Object{{"name", "title"}, {"type", "text"}})})}}),
+                       su);
+    ASSERT_EQ(base.status, 200) << base.body;
+    auto rec = s.post("/api/collections/notes/records", Value(Object{{"title", "locked"}}), su);
+    ASSERT_EQ(rec.status, 200) << rec.body;
+    const std::string id = rec.json()["id"].getString();
+    auto view = s.post("/api/collections",
+                       Value(Object{{"name", "notes_view"}, {"type", "view"}, {"listRule", ""}, {"viewRule", Value()},
+                                    {"viewQuery", "SELECT id, title FROM notes"}}),
+                       su);
+    ASSERT_EQ(view.status, 200) << view.body;
+    EXPECT_TRUE(view.json()["viewRule"].isNull());
+
+    for (const std::string coll : {"notes", "notes_view"}) {
+        SCOPED_TRACE(coll);
+        const std::string path = "/api/collections/" + coll + "/records";
+        auto list = s.get(path);
+        ASSERT_EQ(list.status, 200) << list.body;  // the list rule is open
+        EXPECT_EQ(list.json()["items"].size(), 1u);
+        for (const std::string& who : {std::string(), user}) {
+            auto one = s.get(path + "/" + id, who);
+            EXPECT_EQ(one.status, 403) << one.body;
+            EXPECT_EQ(one.json()["message"].getString(), "Only superusers can perform this action.");
+            EXPECT_FALSE(one.json().has("title"));
+            EXPECT_EQ(one.body.find("locked"), std::string::npos);
+        }
+        auto bySu = s.get(path + "/" + id, su);
+        EXPECT_EQ(bySu.status, 200) << bySu.body;
+        EXPECT_EQ(bySu.json()["title"].getString(), "locked");
+        EXPECT_EQ(s.get(path + "/nosuchrecord0000", su).status, 404);
+    }
+}
+
 TEST(ApiViewCollections, InfersFieldTypesFromTheQuery) {
     TestServer s;
     auto su = s.superuserToken();

@@ -268,6 +268,85 @@ TEST(ApiFiles, ProtectedFileTokenFlow) {
     EXPECT_EQ(s.get(url + "?token=" + suTok.json()["token"].getString()).status, 200);
 }
 
+// A protected file under an owner rule: the file token carries who is asking, and the view rule
+// is evaluated for that user. The owner's token downloads; another user's valid token gets 404.
+TEST(ApiFiles, ProtectedFileOwnerRuleChecksWhoseTokenItIs) {
+    TestServer s;
+    auto su = s.superuserToken();
+    auto usersId = s.get("/api/collections/users", su).json()["id"].getString();
+    Value fields(pb::json::Array{
+        Value(Object{{"name", "owner"}, {"type", "relation"}, {"collectionId", usersId}, {"maxSelect", 1}}),
+        Value(Object{{"name", "doc"}, {"type", "file"}, {"maxSelect", 1}, {"protected", true}})});
+    auto c = s.post("/api/collections",
+                    Value(Object{{"name", "secrets"}, {"listRule", "owner = @request.auth.id"},
+                                 {"viewRule", "owner = @request.auth.id"}, {"createRule", "@request.auth.id != ''"},
+                                 {"fields", fields}}),
+                    su);
+    ASSERT_EQ(c.status, 200) << c.body;
+    std::string ownerId, otherId;
+    auto owner = s.createUser("owner@example.com", "password123", &ownerId);
+    auto other = s.createUser("other@example.com", "password123", &otherId);
+    auto r = sendForm(s, "POST", "/api/collections/secrets/records", {{"owner", ownerId}, {"doc", "owner only", "s.txt", ""}},
+                      owner);
+    ASSERT_EQ(r.status, 200) << r.body;
+    const std::string url = "/api/files/secrets/" + r.json()["id"].getString() + "/" + r.json()["doc"].getString();
+    auto fileToken = [&](const std::string& auth) {
+        auto t = s.post("/api/files/token", Value::object(), auth);
+        EXPECT_EQ(t.status, 200) << t.body;
+        return t.json()["token"].getString();
+    };
+    const std::string ownerFile = fileToken(owner), otherFile = fileToken(other);
+    auto mine = s.get(url + "?token=" + ownerFile);
+    EXPECT_EQ(mine.status, 200);
+    EXPECT_EQ(mine.body, "owner only");
+    auto theirs = s.get(url + "?token=" + otherFile);
+    EXPECT_EQ(theirs.status, 404) << theirs.body;
+    EXPECT_EQ(theirs.json()["message"].getString(), "The requested resource wasn't found.");
+    EXPECT_EQ(s.get(url).status, 404);  // no token: a guest, and the rule needs an owner
+    // The rule follows the record: once the other user owns it, the tokens swap roles.
+    ASSERT_EQ(s.patch("/api/collections/secrets/records/" + r.json()["id"].getString(), Value(Object{{"owner", otherId}}), su)
+                  .status,
+              200);
+    EXPECT_EQ(s.get(url + "?token=" + ownerFile).status, 404);
+    EXPECT_EQ(s.get(url + "?token=" + otherFile).status, 200);
+}
+
+// A superuser file token counts only from an address in settings.superuserIPs; from anywhere else
+// it is no token at all (404, like a guest), while a user's token keeps working.
+TEST(ApiFiles, SuperuserFileTokenOutsideSuperuserIPsIsRefused) {
+    TestServer s;
+    auto su = s.superuserToken();
+    makeDocs(s, Value(Object{{"protected", true}}), Value::object(), "@request.auth.id != ''");
+    auto user = s.createUser("ipfile@example.com", "password123");
+    auto r = sendForm(s, "POST", "/api/collections/docs/records", {{"doc", "classified", "p.txt", ""}});
+    ASSERT_EQ(r.status, 200) << r.body;
+    const std::string url = "/api/files/docs/" + r.json()["id"].getString() + "/" + r.json()["doc"].getString();
+    auto suFile = s.post("/api/files/token", Value::object(), su).json()["token"].getString();
+    auto userFile = s.post("/api/files/token", Value::object(), user).json()["token"].getString();
+    ASSERT_FALSE(suFile.empty());
+    ASSERT_EQ(s.get(url + "?token=" + suFile).status, 200);  // no list yet: allowed
+
+    // The client address comes from X-Real-IP (trusted proxy), so one server sees both sides.
+    Value patch(Object{{"superuserIPs", Value(pb::json::Array{"127.0.0.1"})},
+                       {"trustedProxy", Value(Object{{"headers", Value(pb::json::Array{"X-Real-IP"})}})}});
+    ASSERT_EQ(s.patch("/api/settings", patch, su).status, 200);
+    auto from = [&](const std::string& token, const std::string& ip) {
+        return s.request("GET", url + "?token=" + token, "", {{"X-Real-IP", ip}});
+    };
+    EXPECT_EQ(from(suFile, "127.0.0.1").status, 200);
+    auto outside = from(suFile, "203.0.113.9");
+    EXPECT_EQ(outside.status, 404) << outside.body;
+    EXPECT_NE(outside.body, "classified");
+    EXPECT_EQ(from(userFile, "203.0.113.9").status, 200);  // only superuser tokens are restricted
+
+    // Directly from the socket address: a list without 127.0.0.1.
+    Value lockOut(Object{{"superuserIPs", Value(pb::json::Array{"10.1.2.3"})},
+                         {"trustedProxy", Value(Object{{"headers", Value::array()}})}});
+    ASSERT_EQ(s.patch("/api/settings", lockOut, su).status, 200);
+    EXPECT_EQ(s.get(url + "?token=" + suFile).status, 404);
+    EXPECT_EQ(s.get(url + "?token=" + userFile).status, 200);
+}
+
 TEST(ApiFiles, ThumbnailsGeneratedOnceAndCached) {
     TestServer s;
     auto cid = makeDocs(s, Value(Object{{"thumbs", Value(pb::json::Array{"40x0", "20x10f"})}}));

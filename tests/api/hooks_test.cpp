@@ -316,6 +316,36 @@ TEST_F(HooksApi, DbWorkInsideTheTransactionRollsBackWithIt) {
     EXPECT_EQ(c["onRecordAfterCreateError"], 2);  // the post, and the audit record rolled back with it
 }
 
+// The outermost hook wraps the write transaction too: a handler that calls next() (the row is
+// inserted) and then throws rolls the insert back, over HTTP and through app.save().
+TEST_F(HooksApi, OuterCreateHookThrowingAfterNextRollsBackTheInsert) {
+    s.app().hooks().onRecordCreate.bindFunc(
+        [](pb::RecordEvent& e) {
+            e.next();
+            // The row exists inside the transaction at this point.
+            auto found = e.app->db().query("SELECT COUNT(*) FROM `posts` WHERE `id` = ?", {e.record->id()});
+            if (found.at(0).at(0).getNumber() != 1) throw std::logic_error("next() did not insert");
+            throw pb::badRequest("Rejected after next().");
+        },
+        {"posts"});
+    long before = rows("posts");
+    auto r = s.request("POST", "/api/collections/posts/records", R"({"id":"rolledback00001","title":"x"})");
+    EXPECT_EQ(r.status, 400) << r.body;
+    EXPECT_EQ(r.json()["message"].getString(), "Rejected after next().");
+    EXPECT_EQ(rows("posts"), before);
+    EXPECT_EQ(s.request("GET", "/api/collections/posts/records/rolledback00001").status, 404);
+    auto c = s.counts();
+    EXPECT_EQ(c["onRecordCreateExecute"], 1);  // the insert did run
+    EXPECT_EQ(c["onRecordAfterCreateSuccess"], 0);
+    EXPECT_EQ(c["onRecordAfterCreateError"], 1);
+
+    // Framework mode: app.save() throws the hook's error and leaves nothing behind.
+    pb::records::Record rec(s.app().mustCollection("posts"));
+    rec.set("title", "direct");
+    EXPECT_THROW(s.app().save(rec), pb::ApiError);
+    EXPECT_EQ(rows("posts"), before);
+}
+
 TEST_F(HooksApi, CollectionValidateErrorAbortsCreate) {
     s.app().hooks().onCollectionValidate.bindFunc([](pb::CollectionEvent& e) {
         if (e.collection->name == "blocked") throw pb::badRequest("Blocked name.");

@@ -63,7 +63,7 @@ struct Server {
         std::vector<char*> envp;
         for (auto& e : envStrings) envp.push_back(e.data());
         envp.push_back(nullptr);
-        pid = ::fork();
+        pid = pbtest::forkTied();  // dies with this test, even when ctest kills it
         if (pid == 0) {
             std::string bin = pbtest::pbBinary();
             std::string addr = "127.0.0.1:" + std::to_string(port);
@@ -89,7 +89,7 @@ struct Server {
     }
     void kill9() {
         if (pid <= 0) return;
-        ::kill(pid, SIGKILL);
+        ::kill(-pid, SIGKILL);  // the server's whole process group (forkTied)
         ::waitpid(pid, nullptr, 0);
         pid = -1;
         pbtest::failOnSanitizerReports(sanDir);

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -28,6 +29,34 @@ namespace fs = std::filesystem;
 std::string pbBinary() {
     if (const char* b = std::getenv("PB_BIN")) return b;
     return PB_BINARY;
+}
+
+int forkTied() {
+    const pid_t parent = ::getpid();
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+        ::setpgid(0, 0);
+        ::prctl(PR_SET_PDEATHSIG, SIGKILL);     // kept across execve
+        if (::getppid() != parent) ::_exit(1);  // the parent died before prctl took effect
+    } else if (pid > 0) {
+        ::setpgid(pid, pid);  // also here, so a kill(-pid) right after fork cannot miss the group
+    }
+    return pid;
+}
+
+int stopTiedChild(int pid, int graceMs) {
+    ::kill(pid, SIGTERM);
+    for (int waited = 0; waited < graceMs; waited += 50) {
+        int st = 0;
+        if (::waitpid(pid, &st, WNOHANG) == pid) {
+            ::kill(-pid, SIGKILL);  // anything the server left in its group
+            return st;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    ::kill(-pid, SIGKILL);
+    ::waitpid(pid, nullptr, 0);
+    return -1;
 }
 
 int slowFactor() {
@@ -74,6 +103,18 @@ void failOnSanitizerReports(const std::string& sanDir) {
         ADD_FAILURE() << "sanitizer report from a pb server process (" << de.path().filename().string() << "):\n"
                       << report;
     }
+}
+
+bool waitFor(const std::function<bool()>& pred, int timeoutMs) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeoutMs * slowFactor());
+    while (std::chrono::steady_clock::now() < deadline) {
+        try {
+            if (pred()) return true;
+        } catch (...) {
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return false;
 }
 
 int freePort() {
@@ -195,12 +236,14 @@ HttpResponse httpRequest(int port, const std::string& method, const std::string&
     return res;
 }
 
-TestServer::TestServer(std::vector<std::string> extraArgs, std::string stderrPath, bool crashesExpected) {
+TestServer::TestServer(std::vector<std::string> extraArgs, std::string stderrPath, bool crashesExpected,
+                       std::vector<std::string> extraEnv) {
     char tmpl[] = "/tmp/pbtest_XXXXXX";
     dir_ = ::mkdtemp(tmpl);
     char sanTmpl[] = "/tmp/pbtest_san_XXXXXX";
     sanDir_ = ::mkdtemp(sanTmpl);
     std::vector<std::string> envStrings = serverEnvironment(sanDir_, crashesExpected);
+    for (auto& e : extraEnv) envStrings.push_back(e);
     std::vector<char*> envp;
     for (auto& e : envStrings) envp.push_back(e.data());
     envp.push_back(nullptr);
@@ -208,7 +251,7 @@ TestServer::TestServer(std::vector<std::string> extraArgs, std::string stderrPat
     std::string bin = pbBinary();
     std::string cmd = bin + " superuser upsert admin@example.com 'Passw0rd!123' --dir " + dir_ + " > /dev/null";
     if (std::system(cmd.c_str()) != 0) throw std::runtime_error("superuser upsert failed");
-    pid_ = ::fork();
+    pid_ = forkTied();
     if (pid_ == 0) {
         std::string addr = "127.0.0.1:" + std::to_string(port_);
         std::vector<std::string> args = {bin, "serve", "--http", addr, "--dir", dir_};
@@ -246,19 +289,8 @@ TestServer::~TestServer() {
 
 void TestServer::stop() {
     if (pid_ <= 0) return;
-    ::kill(pid_, SIGTERM);
     // A sanitized server runs its leak check at exit: give it time before SIGKILL loses it.
-    for (int i = 0; i < 100 * slowFactor(); ++i) {
-        int st = 0;
-        if (::waitpid(pid_, &st, WNOHANG) == pid_) {
-            pid_ = -1;
-            failOnSanitizerReports(sanDir_);
-            return;
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    ::kill(pid_, SIGKILL);
-    ::waitpid(pid_, nullptr, 0);
+    stopTiedChild(pid_, 5000 * slowFactor());
     pid_ = -1;
     failOnSanitizerReports(sanDir_);
 }

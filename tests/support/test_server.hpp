@@ -1,6 +1,7 @@
 #pragma once
 // Starts a real `pb serve` on a free loopback port with a temporary data dir, and a minimal
 // blocking HTTP/1.1 client for scenario tests.
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -25,8 +26,10 @@ public:
     // into that file (truncated first).
     // crashesExpected: the test makes the server die of SIGSEGV/SIGABRT on purpose; sanitizers
     // then leave those signals to the server's own handlers (no report, production behaviour).
+    // extraEnv: "NAME=value" entries added to the server's environment (e.g. PB_TEST_NOW=...).
+    // The server dies with the thread that started it (see forkTied).
     explicit TestServer(std::vector<std::string> extraArgs = {}, std::string stderrPath = "",
-                        bool crashesExpected = false);
+                        bool crashesExpected = false, std::vector<std::string> extraEnv = {});
     ~TestServer();
     TestServer(const TestServer&) = delete;
     TestServer& operator=(const TestServer&) = delete;
@@ -60,6 +63,13 @@ private:
 };
 
 std::string pbBinary();
+// fork() for a server a test starts: the child gets its own process group and SIGKILL when the
+// thread that forked it ends, so a test killed by ctest's timeout (or a crash) never leaves a
+// server behind. Returns as fork() does; the child then execs.
+int forkTied();
+// Ends a server started with forkTied: SIGTERM, then SIGKILL to its whole process group after
+// graceMs; reaps it. Returns the wait status, -1 when it had to be killed.
+int stopTiedChild(int pid, int graceMs);
 int freePort();
 // A TCP socket connected to 127.0.0.1:port with receive and send timeouts of `timeoutSec`;
 // -1 when the connection fails.
@@ -69,6 +79,10 @@ int listenLoopback(int backlog, int* port);
 // 1 normally; larger with PB_TEST_SLOW=1 (sanitizer runs): scales start-up/shutdown waits and the
 // timeouts of timing-sensitive tests, never their assertions about behaviour.
 int slowFactor();
+
+// Polls pred every 50 ms until it is true (an exception counts as false) or timeoutMs (scaled by
+// slowFactor) has passed; returns whether it became true.
+bool waitFor(const std::function<bool()>& pred, int timeoutMs = 20000);
 
 // Sanitizer reports of child `pb` processes (see test_server.cpp): the environment to exec a
 // server with, which points every sanitizer's log_path into sanDir; and the check that fails the

@@ -1,5 +1,6 @@
 // Filter -> SQL compiled and run against a real in-memory SQLite DB (storage ref §4).
 #include "filter_test_db.hpp"
+#include "support/edge_clocks.hpp"
 
 using namespace filtertest;
 
@@ -147,14 +148,27 @@ TEST_F(FilterCompiler, RequestFields) {
     EXPECT_EQ(ids("@request.body.title:lower = 'hello'", r), "p1,p2,p3,p4,p5,p6");
 }
 
+// The macros' order holds on every date: in December @monthEnd = @yearEnd, at the last
+// millisecond of a day @todayEnd = @now, at midnight of 1 January @yearStart = @now. Checked under
+// the real clock and under each edge clock (exact values: clock_test.cpp).
 TEST_F(FilterCompiler, MacrosAndFunctions) {
-    EXPECT_EQ(ids("@yearStart < @now && @todayStart <= @now && @todayEnd > @now && @monthEnd > @monthStart && "
-                  "@yesterday < @tomorrow && @yearEnd > @monthEnd"),
-              "p1,p2,p3,p4,p5,p6");
-    EXPECT_EQ(ids("@year > 2000 && @month >= 1 && @month <= 12 && @day >= 1 && @weekday >= 0 && @weekday <= 6 && "
-                  "@hour < 24 && @minute < 60 && @second < 60"),
-              "p1,p2,p3,p4,p5,p6");
-    EXPECT_EQ(ids("created > '2023-12-31' && created < @now"), "p1");
+    auto orderHolds = [&] {
+        EXPECT_EQ(ids("@yearStart <= @monthStart && @monthStart <= @todayStart && @todayStart <= @now && "
+                      "@now <= @todayEnd && @todayEnd <= @monthEnd && @monthEnd <= @yearEnd && "
+                      "@monthStart < @monthEnd && @yearStart < @yearEnd && @yesterday < @now && @now < @tomorrow"),
+                  "p1,p2,p3,p4,p5,p6");
+        EXPECT_EQ(ids("@year > 2000 && @month >= 1 && @month <= 12 && @day >= 1 && @day <= 31 && @weekday >= 0 && "
+                      "@weekday <= 6 && @hour >= 0 && @hour < 24 && @minute >= 0 && @minute < 60 && @second >= 0 && "
+                      "@second < 60"),
+                  "p1,p2,p3,p4,p5,p6");
+        EXPECT_EQ(ids("created > '2023-12-31' && created < @now"), "p1");
+    };
+    orderHolds();
+    for (const auto& c : pbtest::kEdgeClocks) {
+        SCOPED_TRACE(c.iso);
+        pb::timeutil::ScopedClock clock(pbtest::edgeMillis(c));
+        orderHolds();
+    }
     EXPECT_EQ(ids("strftime('%Y', created) = '2024'"), "p1");
     EXPECT_EQ(ids("strftime('%Y-%m', created, 'start of month') = '2023-05'"), "p2");
     EXPECT_EQ(ids("geoDistance(loc.lon, loc.lat, 0, 1) < 112"), "p1,p3,p4,p5,p6");
