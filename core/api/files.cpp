@@ -87,7 +87,7 @@ bool canAccessProtected(RequestEvent& e, const schema::CollectionPtr& c, const s
         if (!info.query.has(k)) info.query.set(k, v);
     if (tokenAuth) info.auth = tokenAuth->toInternalJson();
     try {
-        records::CollectionFinder finder = [&app](const std::string& n) { return app.findCollection(n); };
+        records::CollectionFinder finder = app.collectionFinder();
         auto q = records::buildRecordRuleQuery(*c, finder, info, c->viewRule, recordId, true);
         return !app.db().query(q.sql, q.params).empty();
     } catch (...) {

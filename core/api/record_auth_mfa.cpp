@@ -24,7 +24,7 @@ bool recordMatchesRule(RequestEvent& e, const schema::Collection& c, const recor
     App& app = e.app;
     auto info = e.requestInfo();
     info.auth = r.toInternalJson();
-    records::CollectionFinder finder = [&app](const std::string& n) { return app.findCollection(n); };
+    records::CollectionFinder finder = app.collectionFinder();
     try {
         auto q = records::buildRecordRuleQuery(c, finder, info, rule, r.id(), true);
         return !app.db().query(q.sql, q.params).empty();

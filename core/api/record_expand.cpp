@@ -36,7 +36,7 @@ bool canView(App& app, const records::RequestInfo& info, const schema::Collectio
     try {
         records::RequestInfo ctx = info;
         ctx.context = "expand";
-        records::CollectionFinder finder = [&app](const std::string& n) { return app.findCollection(n); };
+        records::CollectionFinder finder = app.collectionFinder();
         auto q = records::buildRecordRuleQuery(c, finder, ctx, c.viewRule, id, true);
         return !app.db().query(q.sql, q.params).empty();
     } catch (...) {
