@@ -9,6 +9,7 @@
 #include "api/record_upsert.hpp"
 #include "api/request_events.hpp"
 #include "api/routes.hpp"
+#include "api/rule_check.hpp"
 #include "app/record_files.hpp"
 #include "http/response_delay.hpp"
 #include "ratelimit/store.hpp"
@@ -49,12 +50,7 @@ bool hasManageAccess(App& app, RequestEvent& e, const schema::Collection& c, con
     if (!c.isAuth() || !e.auth) return false;
     auto rule = c.manageRule();
     if (!rule || rule->empty()) return false;
-    try {
-        auto q = records::buildRecordRuleQuery(c, app.collectionFinder(), info, rule, id, true);
-        return !app.db().query(q.sql, q.params).empty();
-    } catch (...) {
-        return false;
-    }
+    return recordPassesRule(app, c, info, rule, id);
 }
 
 RecordPtr loadWithRule(App& app, RequestEvent& e, const schema::CollectionPtr& c, const std::string& id,
@@ -127,7 +123,8 @@ void createRecord(RequestEvent& e) {
                 applyBody(app, probe, body, {false, true});
                 auto q = records::buildCreateRuleQuery(*c, app.collectionFinder(), info, *rule, dbRow(probe));
                 opts.hasManageAccess = !q.sql.empty() && !app.db().query(q.sql, q.params).empty();
-            } catch (...) {
+            } catch (const ApiError&) {
+                // an invalid body or rule gives no manage access; the body's errors come from applyBody below
             }
         }
     }
