@@ -1,6 +1,7 @@
 // /api/collections: superuser-only management of collection definitions.
 #include "api/list_params.hpp"
 #include "api/middlewares.hpp"
+#include "api/request_events.hpp"
 #include "api/routes.hpp"
 #include "records/filter/filter_compiler.hpp"
 #include "records/sort.hpp"
@@ -73,9 +74,7 @@ void registerCollectionRoutes(App& app) {
     auto su = std::vector<hook::Handler<RequestEvent>>{requireSuperuserAuth()};
 
     g.get("", [](RequestEvent& e) {
-        CollectionsListRequestEvent ev;
-        ev.req = &e;
-        ev.app = &e.app;
+        auto ev = requestEvent<CollectionsListRequestEvent>(e);
         ev.collections = e.app.collections().all();
         ev.result = listCollections(e, ev.collections);
         e.app.hooks().onCollectionsListRequest.trigger(ev, [&](CollectionsListRequestEvent& x) {
@@ -85,10 +84,8 @@ void registerCollectionRoutes(App& app) {
     }, su);
 
     g.post("", [](RequestEvent& e) {
-        CollectionRequestEvent ev;
-        ev.req = &e;
-        ev.app = &e.app;
-        ev.collection = std::make_shared<schema::Collection>(schema::CollectionStore::fromJson(e.body(), nullptr));
+        auto def = std::make_shared<schema::Collection>(schema::CollectionStore::fromJson(e.body(), nullptr));
+        auto ev = collectionRequestEvent<CollectionRequestEvent>(e, std::move(def));
         e.app.hooks().onCollectionCreateRequest.trigger(ev, [&](CollectionRequestEvent& x) {
             auto saved = e.app.saveCollection(*x.collection);
             e.json(200, saved->toJson());
@@ -106,9 +103,7 @@ void registerCollectionRoutes(App& app) {
             errs.add("collections", "validation_required", "Cannot be blank.");
             throw badRequest("An error occurred while validating the submitted data.", errs.data());
         }
-        CollectionsImportRequestEvent ev;
-        ev.req = &e;
-        ev.app = &e.app;
+        auto ev = requestEvent<CollectionsImportRequestEvent>(e);
         ev.collectionsData = list;
         ev.deleteMissing = body["deleteMissing"].getBool();
         e.app.hooks().onCollectionsImportRequest.trigger(ev, [&](CollectionsImportRequestEvent& x) {
@@ -155,20 +150,15 @@ void registerCollectionRoutes(App& app) {
     g.get("/{collection}", [](RequestEvent& e) {
         auto c = e.app.findCollection(e.pathValue("collection"));
         if (!c) throw notFound();
-        CollectionRequestEvent ev;
-        ev.req = &e;
-        ev.app = &e.app;
-        ev.collection = std::make_shared<schema::Collection>(*c);
+        auto ev = collectionRequestEvent<CollectionRequestEvent>(e, std::make_shared<schema::Collection>(*c));
         e.app.hooks().onCollectionViewRequest.trigger(ev, [&](CollectionRequestEvent& x) { e.json(200, x.collection->toJson()); });
     }, su);
 
     g.patch("/{collection}", [](RequestEvent& e) {
         auto c = e.app.findCollection(e.pathValue("collection"));
         if (!c) throw notFound();
-        CollectionRequestEvent ev;
-        ev.req = &e;
-        ev.app = &e.app;
-        ev.collection = std::make_shared<schema::Collection>(schema::CollectionStore::fromJson(e.body(), c.get()));
+        auto def = std::make_shared<schema::Collection>(schema::CollectionStore::fromJson(e.body(), c.get()));
+        auto ev = collectionRequestEvent<CollectionRequestEvent>(e, std::move(def));
         e.app.hooks().onCollectionUpdateRequest.trigger(ev, [&](CollectionRequestEvent& x) {
             auto saved = e.app.saveCollection(*x.collection);
             e.json(200, saved->toJson());
@@ -178,10 +168,7 @@ void registerCollectionRoutes(App& app) {
     g.del("/{collection}", [](RequestEvent& e) {
         auto c = e.app.findCollection(e.pathValue("collection"));
         if (!c) throw notFound();
-        CollectionRequestEvent ev;
-        ev.req = &e;
-        ev.app = &e.app;
-        ev.collection = std::make_shared<schema::Collection>(*c);
+        auto ev = collectionRequestEvent<CollectionRequestEvent>(e, std::make_shared<schema::Collection>(*c));
         e.app.hooks().onCollectionDeleteRequest.trigger(ev, [&](CollectionRequestEvent& x) {
             e.app.deleteCollection(*x.collection);
             e.noContent(204);

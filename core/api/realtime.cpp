@@ -1,6 +1,7 @@
 // /api/realtime: GET opens an SSE stream (first frame PB_CONNECT), POST sets the subscriptions
 // of a client and binds the caller's auth to it (PocketBase apis/realtime.go).
 #include "api/activity.hpp"
+#include "api/request_events.hpp"
 #include "api/routes.hpp"
 #include "realtime/broker.hpp"
 #include "util/strings.hpp"
@@ -46,9 +47,7 @@ void connect(RequestEvent& e) {
     if (!broker.hasRoomFor(origin))
         throw tooManyRequests("Too many open realtime connections from this address.");
     auto client = broker.newClient(e.request.remoteIp, std::move(origin));
-    RealtimeConnectRequestEvent ev;
-    ev.req = &e;
-    ev.app = &app;
+    auto ev = requestEvent<RealtimeConnectRequestEvent>(e);
     ev.client = client;
     ev.idleTimeout = broker.defaultIdleTimeout();
     ev.maxTimeout = broker.defaultMaxTimeout();
@@ -116,9 +115,7 @@ void setSubscriptions(RequestEvent& e) {
     if (prev && !(e.auth && e.auth->id() == prev->id() && e.auth->collection().id == prev->collection().id))
         throw forbidden("The current and the previous request authorization don't match.");
 
-    RealtimeSubscribeRequestEvent ev;
-    ev.req = &e;
-    ev.app = &app;
+    auto ev = requestEvent<RealtimeSubscribeRequestEvent>(e);
     ev.client = client;
     ev.subscriptions = std::move(subs);
     app.hooks().onRealtimeSubscribeRequest.trigger(ev, [&](RealtimeSubscribeRequestEvent& x) {

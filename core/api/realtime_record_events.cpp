@@ -26,10 +26,6 @@ struct Outgoing {
     std::string data;
 };
 
-records::CollectionFinder finderFor(App& app) {
-    return [&app](const std::string& n) { return app.findCollection(n); };
-}
-
 // PocketBase realtimeCanAccessRecord: the access rule, then the subscription's own filter.
 bool canAccess(App& app, const schema::Collection& c, const std::string& id, const records::RequestInfo& info,
                const std::optional<std::string>& rule) {
@@ -39,14 +35,14 @@ bool canAccess(App& app, const schema::Collection& c, const std::string& id, con
     try {
         if (filter.empty()) {
             if (su || rule->empty()) return true;
-            auto q = records::buildRecordRuleQuery(c, finderFor(app), info, rule, id, true);
+            auto q = records::buildRecordRuleQuery(c, app.collectionFinder(), info, rule, id, true);
             return !app.db().query(q.sql, q.params).empty();
         }
         // Rule AND filter in one query: buildListQuery applies the collection's listRule, so give
         // it a copy whose listRule is the rule being checked (the view rule for `coll/id`).
         schema::Collection probe = c;
         probe.listRule = rule;
-        auto q = records::buildListQuery(probe, finderFor(app), info, filter, "");
+        auto q = records::buildListQuery(probe, app.collectionFinder(), info, filter, "");
         const std::string idCond = q.table + ".`id` = ?";
         q.where = q.where.empty() ? idCond : "(" + q.where + ") AND " + idCond;
         q.whereParams.emplace_back(id);

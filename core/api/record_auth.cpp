@@ -2,6 +2,7 @@
 #include "api/auth_flows.hpp"
 #include "api/middlewares.hpp"
 #include "api/record_expand.hpp"
+#include "api/request_events.hpp"
 #include "api/routes.hpp"
 #include "auth/jwt.hpp"
 #include "auth/password.hpp"
@@ -15,19 +16,14 @@ using records::RecordPtr;
 
 namespace {
 
-bool passesAuthRule(App& app, RequestEvent& e, const schema::Collection& c, const records::Record& r) {
-    auto rule = c.authRule();
-    if (!rule) return false;
-    if (rule->empty()) return true;
-    auto info = e.requestInfo();
-    info.auth = r.toInternalJson();
-    records::CollectionFinder finder = [&app](const std::string& n) { return app.findCollection(n); };
-    try {
-        auto q = records::buildRecordRuleQuery(c, finder, info, rule, r.id(), true);
-        return !app.db().query(q.sql, q.params).empty();
-    } catch (...) {
-        return false;
-    }
+// The body of every auth response: {token, record (with its email), meta when set}.
+void writeAuthBody(RequestEvent& e, RecordAuthRequestEvent& x) {
+    x.record->ignoreEmailVisibility = true;
+    json::Value out = json::Value::object();
+    out.set("token", x.token);
+    out.set("record", recordToJson(e.app, e, x.record));
+    if (!x.meta.isNull()) out.set("meta", x.meta);
+    e.json(200, out);
 }
 
 // Writes {token, record[, meta]} after the common auth checks and the OnRecordAuthRequest hook.
@@ -35,26 +31,17 @@ void authResponse(RequestEvent& e, const schema::CollectionPtr& c, const RecordP
                   std::string token = "", json::Value meta = json::Value()) {
     App& app = e.app;
     if (r->isSuperuser() && !superuserIpAllowed(e)) throw forbidden();  // superuserIPs
-    if (!passesAuthRule(app, e, *c, *r))
+    if (!recordMatchesRule(e, *c, *r, c->authRule()))
         throw forbidden("The request doesn't satisfy the collection requirements to authenticate.");
     if (token.empty()) token = app.newAuthToken(*r);
-    RecordAuthRequestEvent ev;
-    ev.req = &e;
-    ev.app = &app;
-    ev.collection = c;
-    ev.record = r;
+    auto ev = recordRequestEvent<RecordAuthRequestEvent>(e, c, r);
     ev.token = token;
     ev.meta = meta;
     ev.authMethod = method;
     app.hooks().onRecordAuthRequest.trigger(ev, [&](RecordAuthRequestEvent& x) {
         if (enforceMfa(e, c, x.record, x.authMethod)) return;  // first factor: 401 {mfaId}
         recordAuthOrigin(e, x.record, x.authMethod);
-        x.record->ignoreEmailVisibility = true;
-        json::Value out = json::Value::object();
-        out.set("token", x.token);
-        out.set("record", recordToJson(app, e, x.record));
-        if (!x.meta.isNull()) out.set("meta", x.meta);
-        e.json(200, out);
+        writeAuthBody(e, x);
     });
 }
 
@@ -138,11 +125,7 @@ void authWithPassword(RequestEvent& e) {
             }
         }
     }
-    RecordAuthWithPasswordRequestEvent ev;
-    ev.req = &e;
-    ev.app = &app;
-    ev.collection = c;
-    ev.record = record;
+    auto ev = recordRequestEvent<RecordAuthWithPasswordRequestEvent>(e, c, record);
     ev.identity = identity;
     ev.identityField = usedField;
     ev.password = password;
@@ -163,11 +146,7 @@ void authRefresh(RequestEvent& e) {
     if (e.auth->collection().id != c->id) throw forbidden("The request requires valid record authorization token.");
     auto record = app.findRecordById(c, e.auth->id());
     if (!record) throw notFound("Missing auth record context.");
-    RecordRequestEvent ev;
-    ev.req = &e;
-    ev.app = &app;
-    ev.collection = c;
-    ev.record = record;
+    auto ev = recordRequestEvent<RecordRequestEvent>(e, c, record);
     app.hooks().onRecordAuthRefreshRequest.trigger(ev, [&](RecordRequestEvent& x) {
         // Non-refreshable tokens (impersonate) are echoed back unchanged.
         std::string current = e.request.headerOr("authorization");
@@ -196,20 +175,9 @@ void impersonate(RequestEvent& e) {
     }
     std::string token = app.newAuthToken(*record, static_cast<int64_t>(duration), false);
     // Every auth response goes through OnRecordAuthRequest (authMethod ""), like PocketBase.
-    RecordAuthRequestEvent ev;
-    ev.req = &e;
-    ev.app = &app;
-    ev.collection = c;
-    ev.record = record;
+    auto ev = recordRequestEvent<RecordAuthRequestEvent>(e, c, record);
     ev.token = token;
-    app.hooks().onRecordAuthRequest.trigger(ev, [&](RecordAuthRequestEvent& x) {
-        x.record->ignoreEmailVisibility = true;
-        json::Value out = json::Value::object();
-        out.set("token", x.token);
-        out.set("record", recordToJson(app, e, x.record));
-        if (!x.meta.isNull()) out.set("meta", x.meta);
-        e.json(200, out);
-    });
+    app.hooks().onRecordAuthRequest.trigger(ev, [&](RecordAuthRequestEvent& x) { writeAuthBody(e, x); });
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 
 #include "api/auth_flows.hpp"
 #include "api/middlewares.hpp"
+#include "api/request_events.hpp"
 #include "app/record_mails.hpp"
 #include "auth/jwt.hpp"
 #include "records/validator.hpp"
@@ -98,11 +99,7 @@ void requestVerification(RequestEvent& e, Throttle& throttle) {
     if (!r || r->verified()) return e.noContent(204);
     auto key = resendKey("verification", *r);
     if (throttle.has(key)) return e.noContent(204);
-    RecordRequestEvent ev;
-    ev.req = &e;
-    ev.app = &app;
-    ev.collection = c;
-    ev.record = r;
+    auto ev = recordRequestEvent<RecordRequestEvent>(e, c, r);
     app.hooks().onRecordRequestVerificationRequest.trigger(ev, [&](RecordRequestEvent& x) {
         if (!x.record->verified()) {
             auto token = app.newToken(*x.record, "verification", 0, json::Value(json::Object{{"email", x.record->email()}}));
@@ -124,11 +121,7 @@ void confirmVerification(RequestEvent& e) {
     if (r && r->email() != claims["email"].getString())
         errs.add("token", "validation_token_email_mismatch", "The record email doesn't match with the requested token claims.");
     errs.throwIfAny(kValidationMsg);
-    RecordRequestEvent ev;
-    ev.req = &e;
-    ev.app = &app;
-    ev.collection = c;
-    ev.record = r;
+    auto ev = recordRequestEvent<RecordRequestEvent>(e, c, r);
     app.hooks().onRecordConfirmVerificationRequest.trigger(ev, [&](RecordRequestEvent& x) {
         if (!x.record->verified()) {
             x.record->set("verified", true);
@@ -153,11 +146,7 @@ void requestPasswordReset(RequestEvent& e, Throttle& throttle) {
     if (!r) return e.noContent(204);
     auto key = resendKey("passwordReset", *r);
     if (throttle.has(key)) return e.noContent(204);
-    RecordRequestEvent ev;
-    ev.req = &e;
-    ev.app = &app;
-    ev.collection = c;
-    ev.record = r;
+    auto ev = recordRequestEvent<RecordRequestEvent>(e, c, r);
     app.hooks().onRecordRequestPasswordResetRequest.trigger(ev, [&](RecordRequestEvent& x) {
         auto token = app.newToken(*x.record, "passwordReset", 0, json::Value(json::Object{{"email", x.record->email()}}));
         mail::queueRecordMail(app, x.record, mail::RecordMail::PasswordReset, x.record->email(), {{"{TOKEN}", token}},
@@ -188,11 +177,7 @@ void confirmPasswordReset(RequestEvent& e, Throttle& throttle) {
     if (confirm.empty()) errs.add("passwordConfirm", "validation_required", "Cannot be blank.");
     else if (confirm != password) errs.add("passwordConfirm", "validation_values_mismatch", "Values don't match.");
     errs.throwIfAny(kValidationMsg);
-    RecordRequestEvent ev;
-    ev.req = &e;
-    ev.app = &app;
-    ev.collection = c;
-    ev.record = r;
+    auto ev = recordRequestEvent<RecordRequestEvent>(e, c, r);
     app.hooks().onRecordConfirmPasswordResetRequest.trigger(ev, [&](RecordRequestEvent& x) {
         if (passField)
             if (auto err = records::validatePlainPassword(*passField, password))
@@ -227,11 +212,7 @@ void requestEmailChange(RequestEvent& e) {
     else if (app.findAuthRecordByEmail(c, newEmail))
         errs.add("newEmail", "validation_invalid_new_email", "Invalid new email address.");
     errs.throwIfAny(kValidationMsg);
-    RecordEmailChangeRequestEvent ev;
-    ev.req = &e;
-    ev.app = &app;
-    ev.collection = c;
-    ev.record = r;
+    auto ev = recordRequestEvent<RecordEmailChangeRequestEvent>(e, c, r);
     ev.newEmail = newEmail;
     app.hooks().onRecordRequestEmailChangeRequest.trigger(ev, [&](RecordEmailChangeRequestEvent& x) {
         auto token = app.newToken(*x.record, "emailChange", 0,
@@ -258,11 +239,7 @@ void confirmEmailChange(RequestEvent& e) {
     else if (r && !r->validatePassword(password))
         errs.add("password", "validation_invalid_password", "Missing or invalid auth record password.");
     errs.throwIfAny(kValidationMsg);
-    RecordEmailChangeRequestEvent ev;
-    ev.req = &e;
-    ev.app = &app;
-    ev.collection = c;
-    ev.record = r;
+    auto ev = recordRequestEvent<RecordEmailChangeRequestEvent>(e, c, r);
     ev.newEmail = newEmail;
     app.hooks().onRecordConfirmEmailChangeRequest.trigger(ev, [&](RecordEmailChangeRequestEvent& x) {
         x.record->set("email", x.newEmail);  // the save rotates tokenKey

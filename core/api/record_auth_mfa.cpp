@@ -1,6 +1,7 @@
 // MFA enforcement (PocketBase's checkMFA) and auth origins / auth alert emails, both run from
 // the default action of OnRecordAuthRequest (see authResponse in record_auth.cpp).
 #include "api/auth_flows.hpp"
+#include "api/rule_check.hpp"
 #include "app/record_mails.hpp"
 #include "records/rule_sql.hpp"
 #include "util/hash.hpp"
@@ -24,13 +25,7 @@ bool recordMatchesRule(RequestEvent& e, const schema::Collection& c, const recor
     App& app = e.app;
     auto info = e.requestInfo();
     info.auth = r.toInternalJson();
-    records::CollectionFinder finder = [&app](const std::string& n) { return app.findCollection(n); };
-    try {
-        auto q = records::buildRecordRuleQuery(c, finder, info, rule, r.id(), true);
-        return !app.db().query(q.sql, q.params).empty();
-    } catch (...) {
-        return false;
-    }
+    return recordPassesRule(app, c, info, rule, r.id());
 }
 
 namespace {

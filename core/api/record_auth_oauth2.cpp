@@ -5,6 +5,7 @@
 
 #include "api/auth_flows.hpp"
 #include "api/middlewares.hpp"
+#include "api/request_events.hpp"
 #include "auth/oauth2.hpp"
 #include "files/mime.hpp"
 #include "net/http_client.hpp"
@@ -294,11 +295,7 @@ void authWithOAuth2(RequestEvent& e) {
     if (!record && fallback) record = app.findRecordById(c, fallback->id());
     if (!record && !user.email.empty()) record = app.findAuthRecordByEmail(c, user.email);
 
-    RecordAuthWithOAuth2RequestEvent ev;
-    ev.req = &e;
-    ev.app = &app;
-    ev.collection = c;
-    ev.record = record;
+    auto ev = recordRequestEvent<RecordAuthWithOAuth2RequestEvent>(e, c, record);
     ev.providerName = providerName;
     ev.oauth2User = user;
     ev.createData = body["createData"].isObject() ? body["createData"] : json::Value::object();

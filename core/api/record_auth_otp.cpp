@@ -6,6 +6,7 @@
 #include <mutex>
 
 #include "api/auth_flows.hpp"
+#include "api/request_events.hpp"
 #include "auth/password.hpp"
 #include "cron/cron.hpp"
 #include "app/record_mails.hpp"
@@ -77,11 +78,7 @@ void requestOtp(RequestEvent& e) {
     int length = static_cast<int>(opt["length"].getNumber(8));
     if (length < 4 || length > 64) length = 8;
 
-    RecordCreateOTPRequestEvent ev;
-    ev.req = &e;
-    ev.app = &app;
-    ev.collection = c;
-    ev.record = app.findAuthRecordByEmail(c, email);
+    auto ev = recordRequestEvent<RecordCreateOTPRequestEvent>(e, c, app.findAuthRecordByEmail(c, email));
     ev.password = random::string(static_cast<size_t>(length), "0123456789");
     app.hooks().onRecordRequestOTPRequest.trigger(ev, [&](RecordCreateOTPRequestEvent& x) {
         if (!x.record) {
@@ -142,11 +139,7 @@ void authWithOtp(RequestEvent& e, Attempts& attempts) {
         throw badRequest(kInvalidOtp);
     }
     attempts.clear(key);
-    RecordAuthWithOTPRequestEvent ev;
-    ev.req = &e;
-    ev.app = &app;
-    ev.collection = c;
-    ev.record = record;
+    auto ev = recordRequestEvent<RecordAuthWithOTPRequestEvent>(e, c, record);
     ev.otp = otp;
     app.hooks().onRecordAuthWithOTPRequest.trigger(ev, [&](RecordAuthWithOTPRequestEvent& x) {
         std::string sentTo = x.otp->getString("sentTo");

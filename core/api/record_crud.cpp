@@ -7,7 +7,9 @@
 #include "api/list_params.hpp"
 #include "api/record_expand.hpp"
 #include "api/record_upsert.hpp"
+#include "api/request_events.hpp"
 #include "api/routes.hpp"
+#include "api/rule_check.hpp"
 #include "app/record_files.hpp"
 #include "http/response_delay.hpp"
 #include "ratelimit/store.hpp"
@@ -20,10 +22,6 @@ namespace pb::api {
 using records::RecordPtr;
 
 namespace {
-
-records::CollectionFinder finderFor(App& app) {
-    return [&app](const std::string& n) { return app.findCollection(n); };
-}
 
 // Anti-timing throttle (PocketBase's "@pb_list_timing_check_"): the list rule acts as a filter in
 // the same query as the client's filter, so a client that keeps filtering to empty results (more
@@ -52,18 +50,13 @@ bool hasManageAccess(App& app, RequestEvent& e, const schema::Collection& c, con
     if (!c.isAuth() || !e.auth) return false;
     auto rule = c.manageRule();
     if (!rule || rule->empty()) return false;
-    try {
-        auto q = records::buildRecordRuleQuery(c, finderFor(app), info, rule, id, true);
-        return !app.db().query(q.sql, q.params).empty();
-    } catch (...) {
-        return false;
-    }
+    return recordPassesRule(app, c, info, rule, id);
 }
 
 RecordPtr loadWithRule(App& app, RequestEvent& e, const schema::CollectionPtr& c, const std::string& id,
                        const std::optional<std::string>& rule, const records::RequestInfo& info) {
     requireRule(e, rule);
-    auto q = records::buildRecordRuleQuery(*c, finderFor(app), info, rule, id);
+    auto q = records::buildRecordRuleQuery(*c, app.collectionFinder(), info, rule, id);
     auto rows = app.db().query(q.sql, q.params);
     if (rows.empty()) throw notFound();
     return app.recordFromRow(c, rows[0]);
@@ -76,7 +69,7 @@ void listRecords(RequestEvent& e) {
     const auto lp = parseListParams(e);
     const int page = lp.page, perPage = lp.perPage;
     auto info = e.requestInfo();
-    auto q = records::buildListQuery(*c, finderFor(app), info, e.request.queryParam("filter").value_or(""),
+    auto q = records::buildListQuery(*c, app.collectionFinder(), info, e.request.queryParam("filter").value_or(""),
                                      e.request.queryParam("sort").value_or(""));
     auto params = q.params();
     std::vector<RecordPtr> items;
@@ -88,10 +81,7 @@ void listRecords(RequestEvent& e) {
         total = rows.empty() ? 0 : rows[0].at(0).getNumber();
         totalPages = std::ceil(total / perPage);
     }
-    RecordsListRequestEvent ev;
-    ev.req = &e;
-    ev.app = &app;
-    ev.collection = c;
+    auto ev = collectionRequestEvent<RecordsListRequestEvent>(e, c);
     ev.records = std::move(items);
     ev.result = json::Value(json::Object{{"page", page}, {"perPage", perPage}, {"totalItems", total},
                                          {"totalPages", totalPages}});
@@ -109,11 +99,7 @@ void viewRecord(RequestEvent& e) {
     auto c = app.mustCollection(e.pathValue("collection"));
     auto info = e.requestInfo();
     auto r = loadWithRule(app, e, c, e.pathValue("id"), c->viewRule, info);
-    RecordRequestEvent ev;
-    ev.req = &e;
-    ev.app = &app;
-    ev.collection = c;
-    ev.record = r;
+    auto ev = recordRequestEvent<RecordRequestEvent>(e, c, r);
     app.hooks().onRecordViewRequest.trigger(ev, [&](RecordRequestEvent& x) { e.json(200, recordToJson(app, e, x.record)); });
 }
 
@@ -135,9 +121,10 @@ void createRecord(RequestEvent& e) {
             records::Record probe(c);
             try {
                 applyBody(app, probe, body, {false, true});
-                auto q = records::buildCreateRuleQuery(*c, finderFor(app), info, *rule, dbRow(probe));
+                auto q = records::buildCreateRuleQuery(*c, app.collectionFinder(), info, *rule, dbRow(probe));
                 opts.hasManageAccess = !q.sql.empty() && !app.db().query(q.sql, q.params).empty();
-            } catch (...) {
+            } catch (const ApiError&) {
+                // an invalid body or rule gives no manage access; the body's errors come from applyBody below
             }
         }
     }
@@ -148,18 +135,14 @@ void createRecord(RequestEvent& e) {
     if (!opts.isSuperuser && c->createRule && !c->createRule->empty()) {
         bool ok = false;
         try {
-            auto q = records::buildCreateRuleQuery(*c, finderFor(app), info, *c->createRule, dbRow(*r));
+            auto q = records::buildCreateRuleQuery(*c, app.collectionFinder(), info, *c->createRule, dbRow(*r));
             ok = q.sql.empty() || !app.db().query(q.sql, q.params).empty();
         } catch (const ApiError&) {
             ok = false;
         }
         if (!ok) throw badRequest("Failed to create record.");
     }
-    RecordRequestEvent ev;
-    ev.req = &e;
-    ev.app = &app;
-    ev.collection = c;
-    ev.record = r;
+    auto ev = recordRequestEvent<RecordRequestEvent>(e, c, r);
     app.hooks().onRecordCreateRequest.trigger(ev, [&](RecordRequestEvent& x) {
         files::saveWithFiles(app, *x.record, filePlan);
         if (x.record->collection().isAuth() && opts.hasManageAccess) x.record->ignoreEmailVisibility = true;
@@ -184,11 +167,7 @@ void updateRecord(RequestEvent& e) {
     opts.hasManageAccess = hasManageAccess(app, e, *c, id, info);
     applyBody(app, *r, body, opts);
     auto filePlan = files::applyFileFields(*r, body, e.files());
-    RecordRequestEvent ev;
-    ev.req = &e;
-    ev.app = &app;
-    ev.collection = c;
-    ev.record = r;
+    auto ev = recordRequestEvent<RecordRequestEvent>(e, c, r);
     app.hooks().onRecordUpdateRequest.trigger(ev, [&](RecordRequestEvent& x) {
         files::saveWithFiles(app, *x.record, filePlan);
         e.json(200, recordToJson(app, e, x.record));
@@ -201,11 +180,7 @@ void deleteRecord(RequestEvent& e) {
     if (c->isView()) throw badRequest("Unsupported collection type.");
     auto info = e.requestInfo();
     auto r = loadWithRule(app, e, c, e.pathValue("id"), c->deleteRule, info);
-    RecordRequestEvent ev;
-    ev.req = &e;
-    ev.app = &app;
-    ev.collection = c;
-    ev.record = r;
+    auto ev = recordRequestEvent<RecordRequestEvent>(e, c, r);
     app.hooks().onRecordDeleteRequest.trigger(ev, [&](RecordRequestEvent& x) {
         app.deleteRecord(*x.record);
         e.noContent(204);

@@ -2,6 +2,7 @@
 
 #include <map>
 
+#include "api/rule_check.hpp"
 #include "records/rule_sql.hpp"
 #include "schema/index_sql.hpp"
 #include "util/strings.hpp"
@@ -33,15 +34,9 @@ bool canView(App& app, const records::RequestInfo& info, const schema::Collectio
     if (info.isSuperuser()) return true;
     if (!c.viewRule) return false;
     if (c.viewRule->empty()) return true;
-    try {
-        records::RequestInfo ctx = info;
-        ctx.context = "expand";
-        records::CollectionFinder finder = [&app](const std::string& n) { return app.findCollection(n); };
-        auto q = records::buildRecordRuleQuery(c, finder, ctx, c.viewRule, id, true);
-        return !app.db().query(q.sql, q.params).empty();
-    } catch (...) {
-        return false;
-    }
+    records::RequestInfo ctx = info;
+    ctx.context = "expand";
+    return recordPassesRule(app, c, ctx, c.viewRule, id);
 }
 
 std::vector<RecordPtr> loadByIds(App& app, const schema::CollectionPtr& c, const std::vector<std::string>& ids) {

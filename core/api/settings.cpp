@@ -1,5 +1,6 @@
 // GET/PATCH /api/settings and POST /api/settings/test/s3 (superusers only).
 #include "api/middlewares.hpp"
+#include "api/request_events.hpp"
 #include "api/routes.hpp"
 
 namespace pb::api {
@@ -32,16 +33,12 @@ void registerSettingsRoutes(App& app) {
     auto& g = app.router().group("/api/settings");
     g.bind(requireSuperuserAuth());
     g.get("", [](RequestEvent& e) {
-        SettingsEvent se;
-        se.req = &e;
-        se.app = &e.app;
+        auto se = requestEvent<SettingsEvent>(e);
         se.newSettings = e.app.settings().toApiJson();
         e.app.hooks().onSettingsListRequest.trigger(se, [&](SettingsEvent& ev) { e.json(200, ev.newSettings); });
     });
     g.patch("", [](RequestEvent& e) {
-        SettingsEvent se;
-        se.req = &e;
-        se.app = &e.app;
+        auto se = requestEvent<SettingsEvent>(e);
         se.oldSettings = e.app.settings().toApiJson();
         // The patch bound onto the current settings (unknown keys dropped; 400 on a type error).
         se.newSettings = e.app.settings().merged(e.body());

@@ -187,6 +187,10 @@ public:
     // ---- record operations (run the model hooks; each is one write transaction) ----
     schema::CollectionPtr findCollection(const std::string& idOrName) const;
     schema::CollectionPtr mustCollection(const std::string& idOrName) const;  // 404 ApiError
+    // findCollection as the filter compiler's collection lookup (@collection.*, relations).
+    records::CollectionFinder collectionFinder() const {
+        return [this](const std::string& n) { return findCollection(n); };
+    }
     records::RecordPtr findRecordById(const schema::CollectionPtr& c, const std::string& id);
     records::RecordPtr findRecordById(const std::string& collection, const std::string& id);
     // Rows matching a filter (compiled with rule privileges; params bound for {:name} placeholders).

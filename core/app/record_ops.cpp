@@ -64,7 +64,7 @@ std::vector<records::RecordPtr> App::findRecordsByFilter(const std::string& coll
         for (auto& [k, v] : params.asObject())
             expr = str::replaceAll(expr, "{:" + k + "}", v.isString() ? json::Value(v).dump() : v.dump());
     records::RequestInfo info;
-    records::CollectionFinder finder = [this](const std::string& n) { return findCollection(n); };
+    records::CollectionFinder finder = collectionFinder();
     std::string sql = "SELECT " + quoteIdent(c->name) + ".* FROM " + quoteIdent(c->name);
     db::Params p;
     std::string where;

@@ -253,87 +253,47 @@ LoadResult PluginHost::reload(const std::string& name) {
     return loadLocked(name);
 }
 
-LoadResult PluginHost::loadLocked(const std::string& name) {
-    auto t0 = Clock::now();
-    auto slot = slotFor(name);
-    LoadResult res;
-    fs::path file = fs::path(opts_.pluginsDir) / (name + ".so");
-    auto fail = [&](const std::string& msg) {
-        slot->state = "failed";
-        slot->error = msg;
-        log(name, PB_LOG_ERROR, "load refused: " + msg + (slot->active.load() ? " (previous generation keeps serving)" : ""));
-        res.ok = false;
-        res.error = msg;
-        res.info = infoOf(*slot);
-        return res;
-    };
-    if (!fs::exists(file)) return fail("file " + file.string() + " does not exist");
-    auto old = slot->active.load();
-    if (old && (old->flags & PB_PLUGIN_FLAG_NO_RELOAD))
-        return fail("plugin is not reload-safe (PB_PLUGIN_FLAG_NO_RELOAD): restart the server to load the new file");
-
-    auto gen = std::make_shared<Generation>();
-    gen->host = this;
-    gen->slot = slot;
-    gen->number = slot->lastGeneration + 1;
-    gen->name = name;
-    gen->file = file.string();
-    gen->ctx.gen = gen.get();
-    gen->copyPath = (fs::path(opts_.runtimeDir) / (name + "." + std::to_string(gen->number) + "." +
-                                                   std::to_string(::getpid()) + "." + std::to_string(++copyCounter_) + ".so"))
-                        .string();
-    // 1. copy to a unique path and dlopen the copy (never the user's file; avoids the loader's
-    //    path cache), then delete the copy.
+// 1. copy to a unique path and dlopen the copy (never the user's file; avoids the loader's path
+//    cache), then delete the copy. A file whose hash is quarantined is refused before dlopen.
+PluginHost::StepResult PluginHost::mapCopy(Slot& slot, Generation& gen, const fs::path& file) {
     try {
         fs::create_directories(opts_.runtimeDir);
-        fs::copy_file(file, gen->copyPath, fs::copy_options::overwrite_existing);
+        fs::copy_file(file, gen.copyPath, fs::copy_options::overwrite_existing);
     } catch (const std::exception& ex) {
-        return fail(std::string("cannot copy ") + file.string() + ": " + ex.what());
+        return {std::string("cannot copy ") + file.string() + ": " + ex.what()};
     }
-    gen->sha256 = hash::sha256Hex(readFile(gen->copyPath));
-    if (auto q = quarantine_.find(name)) {
-        if (q->sha256 == gen->sha256) {
+    struct RemoveCopy {
+        std::string path;
+        ~RemoveCopy() {
             std::error_code ec;
-            fs::remove(gen->copyPath, ec);
-            std::string msg = "quarantined: " + q->reason + " (install a new build of the plugin to clear it)";
-            slot->state = "quarantined";
-            slot->error = msg;
-            log(name, PB_LOG_ERROR, "load refused: " + msg);
-            res.error = msg;
-            res.info = infoOf(*slot);
-            return res;
+            fs::remove(path, ec);
         }
-        quarantine_.remove(name);
-        log(name, PB_LOG_INFO, "a new build replaced the quarantined file; quarantine cleared");
+    } removeCopy{gen.copyPath};
+    gen.sha256 = hash::sha256Hex(readFile(gen.copyPath));
+    if (auto q = quarantine_.find(gen.name)) {
+        if (q->sha256 == gen.sha256)
+            return {"quarantined: " + q->reason + " (install a new build of the plugin to clear it)", true};
+        quarantine_.remove(gen.name);
+        log(gen.name, PB_LOG_INFO, "a new build replaced the quarantined file; quarantine cleared");
     }
-    if (std::string bad = checkElf(gen->copyPath); !bad.empty()) {
-        std::error_code ec;
-        fs::remove(gen->copyPath, ec);
-        return fail("cannot load " + name + ".so: " + bad);
-    }
+    if (std::string bad = checkElf(gen.copyPath); !bad.empty()) return {"cannot load " + gen.name + ".so: " + bad};
     try {
-        gen->lib.load(boost::dll::fs::path(gen->copyPath),
-                      boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local);
+        gen.lib.load(boost::dll::fs::path(gen.copyPath), boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local);
     } catch (const std::exception& ex) {
-        std::error_code ec;
-        fs::remove(gen->copyPath, ec);
-        return fail("cannot load " + name + ".so: " + ex.what());
+        return {"cannot load " + gen.name + ".so: " + ex.what()};
     }
-    {
-        std::error_code ec;
-        fs::remove(gen->copyPath, ec);
-    }
-    slot->mapped.fetch_add(1);
-    auto closeLib = [&] {
-        gen->lib.unload();
-        slot->mapped.fetch_sub(1);
-    };
-    // 2. the manifest, before any other plugin code runs.
+    slot.mapped.fetch_add(1);
+    return {};
+}
+
+// 2. the manifest, before any other plugin code runs (static initializers aside: pb_plugin.h).
+std::string PluginHost::readManifest(Generation& gen) {
+    const std::string& name = gen.name;
     const pb_plugin_manifest* m = nullptr;
     try {
-        if (!gen->lib.has(PB_PLUGIN_MANIFEST_SYMBOL))
+        if (!gen.lib.has(PB_PLUGIN_MANIFEST_SYMBOL))
             throw LoadError(name + ".so is not a pb plugin (no " PB_PLUGIN_MANIFEST_SYMBOL " export)");
-        m = gen->lib.get<const pb_plugin_manifest*()>(PB_PLUGIN_MANIFEST_SYMBOL)();
+        m = gen.lib.get<const pb_plugin_manifest*()>(PB_PLUGIN_MANIFEST_SYMBOL)();
         if (!m) throw LoadError("manifest function returned NULL");
         if (m->struct_size < offsetof(pb_plugin_manifest, shutdown))
             throw LoadError("manifest struct too small (" + std::to_string(m->struct_size) + " bytes)");
@@ -347,33 +307,37 @@ LoadResult PluginHost::loadLocked(const std::string& name) {
                             " (upgrade the server or rebuild the plugin against an older SDK)");
         std::string mname = m->name ? m->name : "";
         if (mname != name) throw LoadError("manifest name '" + mname + "' does not match the file name '" + name + ".so'");
-        if (!gen->lib.has(PB_PLUGIN_INIT_SYMBOL)) throw LoadError(name + ".so has no " PB_PLUGIN_INIT_SYMBOL " export");
+        if (!gen.lib.has(PB_PLUGIN_INIT_SYMBOL)) throw LoadError(name + ".so has no " PB_PLUGIN_INIT_SYMBOL " export");
     } catch (const std::exception& ex) {
-        closeLib();
-        return fail(ex.what());
+        return ex.what();
     }
-    gen->version = m->version ? m->version : "";
-    gen->description = m->description ? m->description : "";
-    gen->abiMajor = m->abi_major;
-    gen->abiMinor = m->abi_minor;
-    gen->flags = m->flags;
-    if (m->struct_size >= offsetof(pb_plugin_manifest, shutdown) + sizeof(m->shutdown)) gen->shutdownFn = m->shutdown;
-    // 3. configuration.
-    fs::path cfg = fs::path(opts_.pluginsDir) / (name + ".json");
-    if (fs::exists(cfg)) {
-        gen->config = readFile(cfg);
-        if (!json::parse(gen->config)) {
-            closeLib();
-            return fail("invalid JSON in " + cfg.string());
-        }
-        gen->hasConfig = true;
-    }
-    // 4. init with staged registrations.
+    gen.version = m->version ? m->version : "";
+    gen.description = m->description ? m->description : "";
+    gen.abiMajor = m->abi_major;
+    gen.abiMinor = m->abi_minor;
+    gen.flags = m->flags;
+    if (m->struct_size >= offsetof(pb_plugin_manifest, shutdown) + sizeof(m->shutdown)) gen.shutdownFn = m->shutdown;
+    return {};
+}
+
+// 3. configuration: plugins/NAME.json, when present, must be valid JSON.
+std::string PluginHost::readConfig(Generation& gen) {
+    fs::path cfg = fs::path(opts_.pluginsDir) / (gen.name + ".json");
+    if (!fs::exists(cfg)) return {};
+    gen.config = readFile(cfg);
+    if (!json::parse(gen.config)) return "invalid JSON in " + cfg.string();
+    gen.hasConfig = true;
+    return {};
+}
+
+// 4. init with staged registrations, under the deadline like every callback; the registration
+//    calls it makes are marshalled back to this thread (runner.hpp), so the init-thread check
+//    holds. On failure the staged registrations are dropped; `leaked` = init never returned, so
+//    its code must stay mapped.
+std::string PluginHost::runInit(const std::shared_ptr<Generation>& gen, bool& leaked) {
     auto init = gen->lib.get<pb_status(const pb_host_api*, pb_plugin_ctx*, void**)>(PB_PLUGIN_INIT_SYMBOL);
     gen->initThread = std::this_thread::get_id();
     gen->inInit = true;
-    // Init runs under the deadline like every callback; the registration calls it makes are
-    // marshalled back to this thread (runner.hpp), so the init-thread check still holds.
     auto stateCell = std::make_shared<void*>(nullptr);
     pb_plugin_ctx* ctxp = &gen->ctx;
     auto ir = callPlugin(*gen, "init", [init, ctxp, stateCell] { return init(hostApi(), ctxp, stateCell.get()); });
@@ -388,50 +352,106 @@ LoadResult PluginHost::loadLocked(const std::string& name) {
         for (auto& [key, id] : gen->pendingRoutes) app_.router().removeRoute(id);
         auto* leak = new std::shared_ptr<Generation>(gen);
         (void)leak;
-        return fail("init did not return within " + fmtDuration(opts_.callDeadline) + " (its thread and library are leaked)");
+        leaked = true;
+        return "init did not return within " + fmtDuration(opts_.callDeadline) + " (its thread and library are leaked)";
     }
-    void* state = *stateCell;
     if (st != PB_OK) {
         for (auto& [key, id] : gen->pendingRoutes) app_.router().removeRoute(id);
         destroyAll(*gen);
-        closeLib();
-        return fail(std::string("init failed (") + statusString(st) + ")" + (gen->initError.empty() ? "" : ": " + gen->initError));
+        return std::string("init failed (") + statusString(st) + ")" + (gen->initError.empty() ? "" : ": " + gen->initError);
     }
-    gen->state = state;
+    gen->state = *stateCell;
     buildRouteChains(*gen);
     gen->loadedAt = timeutil::now();
+    return {};
+}
 
-    // 5. swap: install trampolines for new keys, publish, remove trampolines of dropped keys.
-    for (auto& [key, id] : gen->pendingRoutes) slot->installed[key] = CoreReg{PB_EVENT_ROUTE, id, 0, {}};
+// 5. swap: install trampolines for new keys, publish the generation with one atomic store,
+//    remove trampolines of keys it dropped.
+void PluginHost::swapIn(Slot& slot, const std::shared_ptr<Generation>& gen) {
+    for (auto& [key, id] : gen->pendingRoutes) slot.installed[key] = CoreReg{PB_EVENT_ROUTE, id, 0, {}};
     for (auto& r : gen->regs) {
         if (!coreVisible(r) || r.kind == PB_EVENT_ROUTE) continue;
-        auto it = slot->installed.find(r.key);
-        if (it != slot->installed.end() && it->second.priority == r.priority && it->second.cronExpr == r.cronExpr) continue;
+        auto it = slot.installed.find(r.key);
+        if (it != slot.installed.end() && it->second.priority == r.priority && it->second.cronExpr == r.cronExpr) continue;
         try {
-            slot->installed[r.key] = installCore(app_, slot, r, it != slot->installed.end() ? it->second.coreId : "");
+            slot.installed[r.key] = installCore(app_, slotFor(gen->name), r, it != slot.installed.end() ? it->second.coreId : "");
         } catch (const std::exception& ex) {
-            log(name, PB_LOG_ERROR, "cannot install " + r.key + ": " + ex.what());
+            log(gen->name, PB_LOG_ERROR, "cannot install " + r.key + ": " + ex.what());
         }
     }
-    slot->active.store(gen);
-    for (auto it = slot->installed.begin(); it != slot->installed.end();) {
+    slot.active.store(gen);
+    for (auto it = slot.installed.begin(); it != slot.installed.end();) {
         const Registration* r = gen->find(it->first);
         if (r && coreVisible(*r)) {
             ++it;
             continue;
         }
         removeCore(app_, it->first, it->second);
-        it = slot->installed.erase(it);
+        it = slot.installed.erase(it);
     }
-    slot->lastGeneration = gen->number;
-    slot->state = "active";
-    slot->error.clear();
-    slot->lastInfo = {gen->version, gen->description,
-                      std::to_string(gen->abiMajor) + "." + std::to_string(gen->abiMinor), gen->loadedAt};
+    slot.lastGeneration = gen->number;
+    slot.state = "active";
+    slot.error.clear();
+    slot.lastInfo = {gen->version, gen->description, std::to_string(gen->abiMajor) + "." + std::to_string(gen->abiMinor),
+                     gen->loadedAt};
+}
+
+LoadResult PluginHost::loadLocked(const std::string& name) {
+    auto t0 = Clock::now();
+    auto slot = slotFor(name);
+    LoadResult res;
+    fs::path file = fs::path(opts_.pluginsDir) / (name + ".so");
+    auto refuse = [&](const std::string& msg, const char* state = "failed") {
+        slot->state = state;
+        slot->error = msg;
+        log(name, PB_LOG_ERROR,
+            "load refused: " + msg + (slot->active.load() && std::string(state) == "failed" ? " (previous generation keeps serving)" : ""));
+        res.ok = false;
+        res.error = msg;
+        res.info = infoOf(*slot);
+        return res;
+    };
+    if (!fs::exists(file)) return refuse("file " + file.string() + " does not exist");
+    auto old = slot->active.load();
+    if (old && (old->flags & PB_PLUGIN_FLAG_NO_RELOAD))
+        return refuse("plugin is not reload-safe (PB_PLUGIN_FLAG_NO_RELOAD): restart the server to load the new file");
+
+    auto gen = std::make_shared<Generation>();
+    gen->host = this;
+    gen->slot = slot;
+    gen->number = slot->lastGeneration + 1;
+    gen->name = name;
+    gen->file = file.string();
+    gen->ctx.gen = gen.get();
+    gen->copyPath = (fs::path(opts_.runtimeDir) / (name + "." + std::to_string(gen->number) + "." +
+                                                   std::to_string(::getpid()) + "." + std::to_string(++copyCounter_) + ".so"))
+                        .string();
+    // 1. copy + dlopen
+    if (auto mapped = mapCopy(*slot, *gen, file); !mapped.error.empty())
+        return refuse(mapped.error, mapped.quarantined ? "quarantined" : "failed");
+    auto closeLib = [&] {
+        gen->lib.unload();
+        slot->mapped.fetch_sub(1);
+    };
+    // 2. manifest, 3. configuration
+    for (auto* step : {&PluginHost::readManifest, &PluginHost::readConfig}) {
+        if (std::string err = (this->*step)(*gen); !err.empty()) {
+            closeLib();
+            return refuse(err);
+        }
+    }
+    // 4. init
+    bool leaked = false;
+    if (std::string err = runInit(gen, leaked); !err.empty()) {
+        if (!leaked) closeLib();
+        return refuse(err);
+    }
+    // 5. swap
+    swapIn(*slot, gen);
     if (serving_) fireLifecycle(*gen, PB_EVENT_SERVE, false);
     slot->lastLoadMs = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
     res.ok = true;
-    res.info = infoOf(*slot);
     // 6. drain and close the previous generation.
     if (old) retire(std::move(old), PB_SHUTDOWN_RELOAD);
     res.info = infoOf(*slot);

@@ -17,6 +17,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <memory>
@@ -116,7 +117,17 @@ public:
 
 private:
     void onFileEvent(const std::string& name);
+    // loadLocked runs the steps below in order (host.cpp); each returns an error text ("" = ok).
     LoadResult loadLocked(const std::string& name);
+    struct StepResult {
+        std::string error;
+        bool quarantined = false;
+    };
+    StepResult mapCopy(Slot& slot, Generation& gen, const std::filesystem::path& file);
+    std::string readManifest(Generation& gen);
+    std::string readConfig(Generation& gen);
+    std::string runInit(const std::shared_ptr<Generation>& gen, bool& leaked);
+    void swapIn(Slot& slot, const std::shared_ptr<Generation>& gen);
     void unloadLocked(Slot& slot, int32_t reason);
     // Hands a replaced/unloaded generation to the reaper thread, which waits for its last pin
     // (the caller itself may hold one: a reload requested through a plugin-wrapped request), then

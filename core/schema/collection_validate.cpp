@@ -115,30 +115,34 @@ json::Value validateIdentityFields(const Collection& c) {
 
 }  // namespace
 
-json::Value CollectionStore::validate(const Collection& c, const Collection* existing) const {
-    json::Value errs = json::Value::object();
-    auto add = [&](const std::string& key, const char* code, const char* msg) {
-        if (!errs.has(key)) errs.set(key, fieldError(code, msg));
-    };
+namespace {
 
-    // id
-    const auto others = all();
-    if (!existing) {
-        if (c.id.empty()) add("id", "validation_required", "Cannot be blank.");
-        else if (c.id.size() > 100) add("id", "validation_length_out_of_range", "The length must be between 1 and 100.");
-        else if (!isWord(c.id)) add("id", "validation_match_invalid", "Must be in a valid format.");
-        else if (std::any_of(others.begin(), others.end(), [&](const CollectionPtr& o) { return o->id == c.id; }))
-            add("id", "validation_invalid_or_existing_id", "The model id is invalid or already exists.");
+// The errors of one validation: the first error of a key wins (PocketBase reports one per key).
+struct Errors {
+    json::Value v = json::Value::object();
+    void add(const std::string& key, const char* code, const char* msg) {
+        if (!v.has(key)) v.set(key, fieldError(code, msg));
     }
-    // name
+    bool has(const std::string& key) const { return v.has(key); }
+};
+
+void validateIdAndName(const Collection& c, const Collection* existing, const std::vector<CollectionPtr>& others,
+                       Errors& errs) {
+    if (!existing) {
+        if (c.id.empty()) errs.add("id", "validation_required", "Cannot be blank.");
+        else if (c.id.size() > 100) errs.add("id", "validation_length_out_of_range", "The length must be between 1 and 100.");
+        else if (!isWord(c.id)) errs.add("id", "validation_match_invalid", "Must be in a valid format.");
+        else if (std::any_of(others.begin(), others.end(), [&](const CollectionPtr& o) { return o->id == c.id; }))
+            errs.add("id", "validation_invalid_or_existing_id", "The model id is invalid or already exists.");
+    }
     if (str::trim(c.name).empty()) {
-        add("name", "validation_required", "Cannot be blank.");
+        errs.add("name", "validation_required", "Cannot be blank.");
     } else if (c.name.size() > 255) {
-        add("name", "validation_length_out_of_range", "The length must be between 1 and 255.");
+        errs.add("name", "validation_length_out_of_range", "The length must be between 1 and 255.");
     } else if (!isWord(c.name)) {
-        add("name", "validation_match_invalid", "Must be in a valid format.");
+        errs.add("name", "validation_match_invalid", "Must be in a valid format.");
     } else if (c.name.find("_via_") != std::string::npos) {
-        add("name", "validation_invalid_name", "The name must not contain '_via_'.");
+        errs.add("name", "validation_invalid_name", "The name must not contain '_via_'.");
     } else {
         auto clash = [&](auto same) {
             return std::any_of(others.begin(), others.end(), [&](const CollectionPtr& o) {
@@ -146,65 +150,72 @@ json::Value CollectionStore::validate(const Collection& c, const Collection* exi
             });
         };
         if (clash([&](const Collection& o) { return str::iequals(o.name, c.name); }))
-            add("name", "validation_collection_name_exists", "Collection name must be unique (case insensitive).");
+            errs.add("name", "validation_collection_name_exists", "Collection name must be unique (case insensitive).");
         else if (clash([&](const Collection& o) { return o.id == c.name; }))
-            add("name", "validation_collection_name_id_duplicate", "The name must not match an existing collection id.");
+            errs.add("name", "validation_collection_name_id_duplicate", "The name must not match an existing collection id.");
         if (!existing && str::startsWith(c.name, "_") && !c.system && !errs.has("name"))
-            add("name", "validation_collection_name_invalid", "Collection names starting with _ are reserved.");
+            errs.add("name", "validation_collection_name_invalid", "Collection names starting with _ are reserved.");
     }
     if (existing && existing->system && !str::iequals(existing->name, c.name))
-        add("name", "validation_collection_system_name_change", "System collection name cannot be changed.");
+        errs.add("name", "validation_collection_system_name_change", "System collection name cannot be changed.");
     if (existing && existing->type != c.type)
-        add("type", "validation_collection_type_change", "Collection type cannot be changed.");
+        errs.add("type", "validation_collection_type_change", "Collection type cannot be changed.");
+}
 
-    // fields
+// The errors of one field definition (keyed by option), empty when it is valid.
+json::Value fieldDefinitionErrors(const CollectionStore& store, const Collection& c, const Collection* existing,
+                                  const Field& f, std::set<std::string>& names) {
+    json::Value fe = json::Value::object();
+    if (f.name.empty()) fe.set("name", fieldError("validation_required", "Cannot be blank."));
+    else if (!isWord(f.name) || f.name.size() > 100)
+        fe.set("name", fieldError("validation_match_invalid", "Must be in a valid format."));
+    else if (kReservedFieldNames.count(f.name))
+        fe.set("name", fieldError("validation_not_in_invalid", "The name is reserved."));
+    else if (!names.insert(str::lower(f.name)).second)
+        fe.set("name", fieldError("validation_duplicated_field_name", "Duplicated or invalid field name."));
+    if (!isKnownFieldType(f.type)) fe.set("type", fieldError("validation_in_invalid", "Must be a valid value."));
+    if (existing && !c.isView()) {
+        if (auto* of = existing->fieldById(f.id); of && of->type != f.type)
+            fe.set("type", fieldError("validation_field_type_change", "Field type cannot be changed."));
+    }
+    if (f.type == FieldType::Select) {
+        auto& vals = f.opts["values"];
+        if (!vals.isArray() || vals.size() == 0) fe.set("values", fieldError("validation_required", "Cannot be blank."));
+    }
+    if (f.type == FieldType::Relation) {
+        auto target = f.relationCollectionId();
+        auto tc = target.empty() ? nullptr : store.find(target);
+        bool self = target == c.id;
+        if (!tc && !self) fe.set("collectionId", fieldError("validation_missing_collection", "The related collection doesn't exist."));
+        else if (tc && tc->isView() && !c.isView())
+            fe.set("collectionId", fieldError("validation_view_relation", "Non-view collections are not allowed to have a view relation."));
+    }
+    // PocketBase's validators.IsRegex: patterns must compile as Go regexp syntax.
+    auto checkRegex = [&](const char* opt) {
+        if (auto msg = rx::compileError(f.opts[opt].getString()); !msg.empty())
+            fe.set(opt, fieldError("validation_invalid_regex", msg));
+    };
+    if (f.type == FieldType::Text || f.type == FieldType::Password) checkRegex("pattern");
+    if (f.type == FieldType::Text) checkRegex("autogeneratePattern");
+    if (f.type == FieldType::Text) {
+        double mn = f.opts["min"].getNumber(), mx = f.opts["max"].getNumber();
+        if (mn < 0) fe.set("min", fieldError("validation_min_greater_equal_than_required", "Must be no less than 0."));
+        if (mx != 0 && mx < mn) fe.set("max", fieldError("validation_min_greater_equal_than_required", "Must be no less than min."));
+    }
+    if (f.type == FieldType::File) {
+        if (auto te = thumbsErrors(f.opts["thumbs"]); te.size() > 0) fe.set("thumbs", te);
+    }
+    if (f.type == FieldType::Password) {
+        if (f.opts["max"].getNumber() > 71) fe.set("max", fieldError("validation_max_less_equal_than_required", "Must be no greater than 71."));
+    }
+    return fe;
+}
+
+void validateFields(const CollectionStore& store, const Collection& c, const Collection* existing, Errors& errs) {
     json::Value fieldErrs = json::Value::object();
     std::set<std::string> names;
     for (size_t i = 0; i < c.fields.size(); ++i) {
-        const Field& f = c.fields[i];
-        json::Value fe = json::Value::object();
-        if (f.name.empty()) fe.set("name", fieldError("validation_required", "Cannot be blank."));
-        else if (!isWord(f.name) || f.name.size() > 100)
-            fe.set("name", fieldError("validation_match_invalid", "Must be in a valid format."));
-        else if (kReservedFieldNames.count(f.name))
-            fe.set("name", fieldError("validation_not_in_invalid", "The name is reserved."));
-        else if (!names.insert(str::lower(f.name)).second)
-            fe.set("name", fieldError("validation_duplicated_field_name", "Duplicated or invalid field name."));
-        if (!isKnownFieldType(f.type)) fe.set("type", fieldError("validation_in_invalid", "Must be a valid value."));
-        if (existing && !c.isView()) {
-            if (auto* of = existing->fieldById(f.id); of && of->type != f.type)
-                fe.set("type", fieldError("validation_field_type_change", "Field type cannot be changed."));
-        }
-        if (f.type == FieldType::Select) {
-            auto& vals = f.opts["values"];
-            if (!vals.isArray() || vals.size() == 0) fe.set("values", fieldError("validation_required", "Cannot be blank."));
-        }
-        if (f.type == FieldType::Relation) {
-            auto target = f.relationCollectionId();
-            auto tc = target.empty() ? nullptr : find(target);
-            bool self = target == c.id;
-            if (!tc && !self) fe.set("collectionId", fieldError("validation_missing_collection", "The related collection doesn't exist."));
-            else if (tc && tc->isView() && !c.isView())
-                fe.set("collectionId", fieldError("validation_view_relation", "Non-view collections are not allowed to have a view relation."));
-        }
-        // PocketBase's validators.IsRegex: patterns must compile as Go regexp syntax.
-        auto checkRegex = [&](const char* opt) {
-            if (auto msg = rx::compileError(f.opts[opt].getString()); !msg.empty())
-                fe.set(opt, fieldError("validation_invalid_regex", msg));
-        };
-        if (f.type == FieldType::Text || f.type == FieldType::Password) checkRegex("pattern");
-        if (f.type == FieldType::Text) checkRegex("autogeneratePattern");
-        if (f.type == FieldType::Text) {
-            double mn = f.opts["min"].getNumber(), mx = f.opts["max"].getNumber();
-            if (mn < 0) fe.set("min", fieldError("validation_min_greater_equal_than_required", "Must be no less than 0."));
-            if (mx != 0 && mx < mn) fe.set("max", fieldError("validation_min_greater_equal_than_required", "Must be no less than min."));
-        }
-        if (f.type == FieldType::File) {
-            if (auto te = thumbsErrors(f.opts["thumbs"]); te.size() > 0) fe.set("thumbs", te);
-        }
-        if (f.type == FieldType::Password) {
-            if (f.opts["max"].getNumber() > 71) fe.set("max", fieldError("validation_max_less_equal_than_required", "Must be no greater than 71."));
-        }
+        json::Value fe = fieldDefinitionErrors(store, c, existing, c.fields[i], names);
         if (fe.size() > 0) fieldErrs.set(std::to_string(i), fe);
     }
     // Existing system fields cannot be removed or renamed (view fields follow the query).
@@ -213,68 +224,86 @@ json::Value CollectionStore::validate(const Collection& c, const Collection* exi
             if (!of.system) continue;
             auto* nf = c.fieldById(of.id);
             if (!nf || nf->name != of.name) {
-                add("fields", "validation_system_field_change", "System fields cannot be deleted or renamed.");
+                errs.add("fields", "validation_system_field_change", "System fields cannot be deleted or renamed.");
                 break;
             }
         }
     }
     if (!c.isView()) {
         const Field* id = c.field("id");
-        if (!id || !id->primaryKey()) add("fields", "validation_missing_primary_key", "Missing or invalid id primary key field.");
+        if (!id || !id->primaryKey()) errs.add("fields", "validation_missing_primary_key", "Missing or invalid id primary key field.");
     }
-    if (fieldErrs.size() > 0 && !errs.has("fields")) errs.set("fields", fieldErrs);
+    if (fieldErrs.size() > 0 && !errs.has("fields")) errs.v.set("fields", fieldErrs);
+}
 
-    // rules
-    if (ruleValidator_ && !errs.has("fields")) {
+void validateRules(const CollectionStore::RuleValidator& ruleValidator, const Collection& c, const Collection* existing,
+                   Errors& errs) {
+    if (ruleValidator && !errs.has("fields")) {
         for (auto [key, rule] : {std::pair{"listRule", &c.listRule}, {"viewRule", &c.viewRule},
                                  {"createRule", &c.createRule}, {"updateRule", &c.updateRule},
                                  {"deleteRule", &c.deleteRule}}) {
             if (!*rule || rule->value().empty()) continue;
-            if (ruleValidator_(c, rule->value())) add(key, "validation_invalid_rule", "Invalid rule.");
+            if (ruleValidator(c, rule->value())) errs.add(key, "validation_invalid_rule", "Invalid rule.");
         }
         if (c.isAuth()) {
             for (const char* key : {"authRule", "manageRule"}) {
                 auto& v = c.options[key];
                 if (!v.isString() || v.asString().empty()) continue;
-                if (ruleValidator_(c, v.asString())) add(key, "validation_invalid_rule", "Invalid rule.");
+                if (ruleValidator(c, v.asString())) errs.add(key, "validation_invalid_rule", "Invalid rule.");
             }
         }
     }
     if (existing && existing->system) {
         if (existing->listRule != c.listRule || existing->viewRule != c.viewRule || existing->createRule != c.createRule ||
             existing->updateRule != c.updateRule || existing->deleteRule != c.deleteRule) {
-            if (existing->name != "users") add("listRule", "validation_collection_system_rules_change", "System collection API rules cannot be changed.");
+            if (existing->name != "users") errs.add("listRule", "validation_collection_system_rules_change", "System collection API rules cannot be changed.");
         }
     }
     if (c.isView() && (c.createRule || c.updateRule || c.deleteRule)) {
-        if (c.createRule) add("createRule", "validation_nil_invalid", "Must be null for view collections.");
-        if (c.updateRule) add("updateRule", "validation_nil_invalid", "Must be null for view collections.");
-        if (c.deleteRule) add("deleteRule", "validation_nil_invalid", "Must be null for view collections.");
+        if (c.createRule) errs.add("createRule", "validation_nil_invalid", "Must be null for view collections.");
+        if (c.updateRule) errs.add("updateRule", "validation_nil_invalid", "Must be null for view collections.");
+        if (c.deleteRule) errs.add("deleteRule", "validation_nil_invalid", "Must be null for view collections.");
     }
+}
+
+void validateAuthOptions(const Collection& c, Errors& errs) {
+    if (!c.isAuth()) return;
     // MFA needs at least two enabled auth methods (PocketBase's collectionAuthOptions.validate).
-    if (c.isAuth() && c.options["mfa"]["enabled"].getBool() && !errs.has("mfa")) {
+    if (c.options["mfa"]["enabled"].getBool() && !errs.has("mfa")) {
         int methods = 0;
         for (const char* m : {"passwordAuth", "oauth2", "otp"})
             if (c.options[m]["enabled"].getBool()) ++methods;
         if (methods < 2)
-            errs.set("mfa", json::Value(json::Object{{"enabled", fieldError("validation_mfa_not_enough_auths",
-                                                                            "MFA requires at least 2 auth methods to be enabled.")}}));
+            errs.v.set("mfa", json::Value(json::Object{{"enabled", fieldError("validation_mfa_not_enough_auths",
+                                                                              "MFA requires at least 2 auth methods to be enabled.")}}));
     }
-    if (c.isAuth() && !errs.has("mfa") && !errs.has("passwordAuth")) {
+    if (!errs.has("mfa") && !errs.has("passwordAuth")) {
         if (json::Value ierr = validateIdentityFields(c); !ierr.isNull())
-            errs.set("passwordAuth", json::Value(json::Object{{"identityFields", ierr}}));
+            errs.v.set("passwordAuth", json::Value(json::Object{{"identityFields", ierr}}));
     }
-    if (c.isAuth()) {
-        json::Value oerr = validateOAuth2Options(c.options["oauth2"]);
-        if (oerr.size() > 0) errs.set("oauth2", oerr);
-    }
-    // indexes
+    json::Value oerr = validateOAuth2Options(c.options["oauth2"]);
+    if (oerr.size() > 0) errs.v.set("oauth2", oerr);
+}
+
+void validateIndexes(const Collection& c, Errors& errs) {
     std::set<std::string> idxNames;
     for (auto& n : indexNames(c)) {
-        if (!idxNames.insert(str::lower(n)).second) add("indexes", "validation_duplicated_index_name", "Duplicated index name.");
+        if (!idxNames.insert(str::lower(n)).second) errs.add("indexes", "validation_duplicated_index_name", "Duplicated index name.");
     }
-    if (indexNames(c).size() != c.indexes.size()) add("indexes", "validation_invalid_index_expression", "Invalid index expression.");
-    return errs;
+    if (indexNames(c).size() != c.indexes.size()) errs.add("indexes", "validation_invalid_index_expression", "Invalid index expression.");
+}
+
+}  // namespace
+
+// One section per part of the definition, in PocketBase's order; the first error of a key wins.
+json::Value CollectionStore::validate(const Collection& c, const Collection* existing) const {
+    Errors errs;
+    validateIdAndName(c, existing, all(), errs);
+    validateFields(*this, c, existing, errs);
+    validateRules(ruleValidator_, c, existing, errs);
+    validateAuthOptions(c, errs);
+    validateIndexes(c, errs);
+    return errs.v;
 }
 
 }  // namespace pb::schema
