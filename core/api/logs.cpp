@@ -1,5 +1,5 @@
 // /api/logs (superuser only): list, stats and view over auxiliary.db `_logs`
-// (reference/pocketbase-api.md §1.1, storage ref §4.9). Filter/sort fields: id, created, level,
+// (PocketBase apis/logs.go, tools/search/provider.go). Filter/sort fields: id, created, level,
 // message, data and data.* (JSON paths), compiled over a synthetic `_logs` collection.
 #include <algorithm>
 #include <cmath>

@@ -1,4 +1,4 @@
-// pbRateLimit (-1000): settings.rateLimits (reference/pocketbase-api.md §9). Runs after the auth
+// pbRateLimit (-1000): settings.rateLimits (PocketBase apis/middlewares_rate_limit.go). Runs after the auth
 // token is loaded, so superusers are skipped and @guest/@auth audiences are known. The rule
 // configuration is cached and refreshed on every settings reload; counters live in a size-capped
 // fixed-window store cleaned by the `__pbRateLimitersCleanup__` cron job.

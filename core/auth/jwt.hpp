@@ -9,7 +9,7 @@
 // '<', '>', '&' escaped. In addition every byte that could make the base64url payload contain
 // '-' or '_' ('?', '~', DEL and all non-ASCII text) is written as a \uXXXX escape, so the
 // payload segment only uses the alphabet shared with standard base64. The JS SDK decodes the
-// payload with atob(), which rejects '-' and '_' (see js-sdk-wire.md §A.5); with this encoding
+// payload with atob(), which rejects '-' and '_' (the JS SDK's getTokenPayload, src/tools/jwt.ts); with this encoding
 // it can decode any token we sign.
 #include <cstdint>
 #include <optional>

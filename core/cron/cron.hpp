@@ -1,5 +1,5 @@
 #pragma once
-// Crontab-like job scheduler, PocketBase-compatible (reference/pocketbase-api.md §7).
+// Crontab-like job scheduler, PocketBase-compatible (PocketBase tools/cron/cron.go).
 // Generic tool: no domain types.
 //
 // - Expressions: see cron/schedule.hpp. Time zone: UTC.

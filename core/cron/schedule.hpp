@@ -1,5 +1,5 @@
 #pragma once
-// PocketBase-compatible cron expressions (reference/pocketbase-api.md §7). Generic tool: no
+// PocketBase-compatible cron expressions (PocketBase tools/cron/schedule.go). Generic tool: no
 // domain types.
 //
 // An expression is 5 fields separated by single spaces:

@@ -1,5 +1,5 @@
 #pragma once
-// Request/app logs in DATA_DIR/auxiliary.db (`_logs`, storage ref §2.5), written off the request
+// Request/app logs in DATA_DIR/auxiliary.db (`_logs`, PocketBase migrations/1640988000_aux_init.go), written off the request
 // path: push() only appends to a bounded in-memory queue; a background thread drains it in
 // batches of up to 200 entries, one write transaction per batch, waiting up to kMaxDelay for a
 // batch to fill (one wake-up and one commit per batch, not per request). flush() and stop()

@@ -1,5 +1,5 @@
 #pragma once
-// The native plugin host (docs/plugin-abi.md §10): loads every NAME.so of the plugins directory
+// The native plugin host (docs/plugin-abi.md §10, "Load, reload and unload"): loads every NAME.so of the plugins directory
 // through Boost.DLL, checks the manifest before running plugin code, runs init with staged
 // registrations, publishes a generation in one step, drains and unloads the previous one, and
 // watches the directory (inotify, stat() polling fallback) to hot-reload changed files.

@@ -1,4 +1,4 @@
-// RecordFieldResolver: identifier -> SQL operand (storage ref §4.5-§4.7).
+// RecordFieldResolver: identifier -> SQL operand (PocketBase core/record_field_resolver.go and record_field_resolver_runner.go).
 #include "records/field_resolver.hpp"
 
 #include <cctype>

@@ -1,7 +1,7 @@
 #pragma once
 // RecordFieldResolver: turns filter identifiers (fields, relation paths, @request.*, @collection.*,
 // modifiers) into SQL operands, registering LEFT JOINs by alias (re-registering an alias replaces
-// the earlier join, so all conditions on one path share the joined row). Storage ref §4.5-§4.7.
+// the earlier join, so all conditions on one path share the joined row). PocketBase core/record_field_resolver.go, record_field_resolver_runner.go.
 // All user-supplied values are bound `?` parameters; identifiers come only from the schema and are
 // always backticked.
 #include <functional>

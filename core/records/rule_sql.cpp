@@ -1,4 +1,4 @@
-// Rule-applying SQL builders (storage ref §4.9, §5).
+// Rule-applying SQL builders (PocketBase tools/search/provider.go; apis/record_crud.go).
 #include "records/rule_sql.hpp"
 
 

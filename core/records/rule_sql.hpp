@@ -1,5 +1,5 @@
 #pragma once
-// SQL builders applying API rules (storage ref §4.9 and §5). All SQL uses positional `?`
+// SQL builders applying API rules (PocketBase tools/search/provider.go and apis/record_crud.go). All SQL uses positional `?`
 // placeholders; bind `params()` / `params` in order (db::bindParams, through db::Connection).
 //
 //   ListQuery q = buildListQuery(coll, finder, info, filterParam, sortParam);
@@ -51,9 +51,9 @@ RuleQuery buildRecordRuleQuery(const schema::Collection& collection, const Colle
                                const RequestInfo& info, const std::optional<std::string>& rule, const std::string& id,
                                bool selectOne = false);
 
-// Create-rule check with a virtual row in a CTE (storage ref §5.3):
+// Create-rule check with a virtual row in a CTE (PocketBase apis/record_crud.go, hasAuthManageAccess / create rule):
 //   WITH `<name>__pb_create__<rand6>` AS (SELECT ? AS `col`, ...) SELECT (1) FROM `<dummy>` [joins] WHERE (rule) LIMIT 1
-// `dbRow` maps column name -> DB value (§3.2 encoding: strings, float numbers, bools, JSON text for
+// `dbRow` maps column name -> DB value (PocketBase's column encoding, core/field_*.go: strings, float numbers, bools, JSON text for
 // multi/json fields; missing columns get the type's zero value). An empty id becomes
 // "__temp_id____pb_create__<rand6>" and auth `verified` is forced to false. Hidden fields allowed.
 // An empty rule yields an empty sql (skip the check). Compile errors -> 400 "Failed to create record.".

@@ -1,4 +1,4 @@
-// Sort compilation (storage ref §4.8).
+// Sort compilation (PocketBase tools/search/sort.go).
 #include "records/sort.hpp"
 
 #include "records/filter/filter_compiler.hpp"

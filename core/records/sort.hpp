@@ -1,5 +1,5 @@
 #pragma once
-// `sort` query param -> ORDER BY (storage ref §4.8): comma-separated, "-f" DESC, "f"/"+f" ASC,
+// `sort` query param -> ORDER BY (PocketBase tools/search/sort.go): comma-separated, "-f" DESC, "f"/"+f" ASC,
 // @random -> RANDOM(), @rowid -> `t`.`_rowid_` (not on views), relation paths allowed (joins).
 // At most 8 fields, each <= 255 chars. Functions, macros, parameters and NULL results are errors.
 #include <string>

@@ -1,4 +1,4 @@
-// Record table migrations for collection create / update (storage reference §3.4).
+// Record table migrations for collection create / update (PocketBase core/collection_record_table_sync.go).
 #include <algorithm>
 
 #include "schema/collection_store.hpp"

@@ -67,7 +67,7 @@ private:
 
 // Index names declared in a collection's index list.
 std::vector<std::string> indexNames(const Collection& c);
-// Adds the UNIQUE tokenKey and email indexes an auth collection lacks (storage reference §3.3).
+// Adds the UNIQUE tokenKey and email indexes an auth collection lacks (PocketBase core/collection_model.go, auth collection indexes).
 void ensureAuthIndexes(Collection& c);
 // Infers a view collection's fields from its viewQuery (throws ApiError 400 on a bad query).
 void inferViewFields(db::Database& db, Collection& c, const std::vector<CollectionPtr>& all);

@@ -1,4 +1,4 @@
-// View collection fields inferred from the view query (storage reference §3.5; PocketBase's
+// View collection fields inferred from the view query (PocketBase core/view.go; PocketBase's
 // CreateViewFields / parseQueryToFields in core/view.go).
 //
 // The SELECT is split loosely into its column and table identifiers ("expr [AS] alias"), and

@@ -119,7 +119,7 @@ TEST(ApiCollectionsCreate, IdentityFieldsNeedAUniqueIndex) {
     auto multi = s.post("/api/collections",
                         body(Value(Array{"username"}), Value(Array{"CREATE UNIQUE INDEX `idx_m` ON `members` (`username`, `email`)"})), su);
     EXPECT_EQ(multi.status, 400) << multi.body;
-    // The tokenKey and email unique indexes left out of the list are added back (storage §3.3).
+    // The tokenKey and email unique indexes left out of the list are added back (PocketBase core/collection_model.go).
     auto ok = s.post("/api/collections",
                      body(Value(Array{"email", "username"}), Value(Array{"CREATE UNIQUE INDEX `idx_u` ON `members` (`username`)"})), su);
     ASSERT_EQ(ok.status, 200) << ok.body;

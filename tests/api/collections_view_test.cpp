@@ -1,4 +1,4 @@
-// View collections: field types inferred from the view query (storage reference §3.5).
+// View collections: field types inferred from the view query (PocketBase core/view.go).
 #include <gtest/gtest.h>
 
 #include "support/test_server.hpp"

@@ -180,7 +180,7 @@ TEST_F(RecordsFixture, UnknownCollectionAndRecord) {
     EXPECT_EQ(s->get("/api/collections/posts/records/..%2F..%2Fetc").status, 404);
 }
 
-// ?expand: the `expand` key appears only when a requested path resolves (reference §1.4/§1.5).
+// ?expand: the `expand` key appears only when a requested path resolves (PocketBase apis/record_helpers.go, expandRecords).
 TEST(ApiRecordExpand, InvalidPathsOmitTheExpandKey) {
     TestServer s;
     auto su = s.superuserToken();

@@ -3,11 +3,11 @@
 // x rules   {null, "", owner, relation path, @request.body, @collection join, multi-value select,
 //            multi-value relation}
 // x actions {list (+ client filters), view, create, update, delete, expand (single, nested, multi)}
-// with the expected outcome computed from PocketBase's semantics (reference §1.3, §1.4, §3):
+// with the expected outcome computed from PocketBase's semantics (PocketBase apis/record_crud.go and the filter syntax):
 // list filters rows (exact ids), view/update/delete fail with 404 (403 for null), create fails
 // with 400 "Failed to create record."; superusers bypass every rule; empty/NULL compare equal
 // (so `owner = @request.auth.id` matches ownerless rows for guests). A bare multi-value field is
-// its raw JSON column (storage ref §4.5), so membership is written `tags:each ?= 'x'` /
+// its raw JSON column (PocketBase core/record_field_resolver.go), so membership is written `tags:each ?= 'x'` /
 // `members.id ?= @request.auth.id`; an empty list joins as one NULL item. Every response from a
 // non-superuser is also checked for leaked hidden fields and other users' emails.
 // One server for the whole matrix; collections are generated in SetUpTestSuite.

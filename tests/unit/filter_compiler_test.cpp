@@ -1,4 +1,4 @@
-// Filter -> SQL compiled and run against a real in-memory SQLite DB (storage ref §4).
+// Filter -> SQL compiled and run against a real in-memory SQLite DB (PocketBase tools/search/filter.go).
 #include "filter_test_db.hpp"
 #include "support/edge_clocks.hpp"
 
@@ -179,7 +179,7 @@ TEST_F(FilterCompiler, MacrosAndFunctions) {
 }
 
 TEST_F(FilterCompiler, GeneratedSqlFromReference) {
-    // §4.10 #1
+    // PocketBase tools/search/filter_test.go, case 1
     auto f = compileFilter("title = true || title != 'test' || title ~ 'test1' || title !~ '%test2' || title > 1",
                            C("posts"), finder, {}, true);
     EXPECT_EQ(f.where,
@@ -191,7 +191,7 @@ TEST_F(FilterCompiler, GeneratedSqlFromReference) {
     EXPECT_EQ(f.params[2].asString(), "%test2");
     EXPECT_EQ(f.params[3].asNumber(), 1.0);
     EXPECT_FALSE(f.distinct);
-    // §4.10 #2 (multi relation path): joins, DISTINCT, NOT EXISTS; ?-form has no subquery
+    // PocketBase tools/search/filter_test.go, case 2 (multi relation path): joins, DISTINCT, NOT EXISTS; ?-form has no subquery
     auto m = compileFilter("tags.name > true", C("posts"), finder, {}, true);
     EXPECT_TRUE(m.distinct);
     ASSERT_EQ(m.joins.size(), 2u);
@@ -204,7 +204,7 @@ TEST_F(FilterCompiler, GeneratedSqlFromReference) {
     EXPECT_NE(m.where.find("WHERE NOT (`__sm"), std::string::npos);
     auto a = compileFilter("tags.name ?> true", C("posts"), finder, {}, true);
     EXPECT_EQ(a.where, "`posts_tags`.`name` > 1");
-    // §4.10 #4
+    // PocketBase tools/search/filter_test.go, case 4
     auto au = compileFilter("@request.auth.name > true", C("posts"), finder, authAs("u1"), true);
     ASSERT_EQ(au.joins.size(), 1u);
     EXPECT_EQ(au.joins[0], "LEFT JOIN `users` `__auth_users` ON `__auth_users`.`id` = ?");
@@ -212,7 +212,7 @@ TEST_F(FilterCompiler, GeneratedSqlFromReference) {
     EXPECT_EQ(au.where, "`__auth_users`.`name` > 1");
     auto q = compileFilter("@request.query.x = true", C("posts"), finder, {}, true);
     EXPECT_EQ(q.where, "'' = 1");
-    // §4.4 test case
+    // resolveEqualExpr test case (PocketBase tools/search/filter.go)
     auto e = compileFilter("'' = null && null != ''", C("posts"), finder, {}, true);
     EXPECT_EQ(e.where, "('' = '' AND '' IS NOT '')");
     auto g = compileFilter("@request.auth.id != ''", C("posts"), finder, {}, true);

@@ -1,4 +1,4 @@
-// fexpr lexer/parser tests (storage ref §4.1).
+// fexpr lexer/parser tests (github.com/ganigeorgiev/fexpr).
 #include <gtest/gtest.h>
 
 #include "records/filter/filter_parser.hpp"

@@ -1,4 +1,4 @@
-// Access control and injection resistance of the filter/sort compiler (refs §1.3, §4.7).
+// Access control and injection resistance of the filter/sort compiler (PocketBase's list rules and hidden-field checks, core/record_field_resolver.go).
 #include "filter_test_db.hpp"
 
 using namespace filtertest;

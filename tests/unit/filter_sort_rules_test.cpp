@@ -1,4 +1,4 @@
-// Sort compilation and rule SQL builders run against real SQLite (storage ref §4.8, §4.9, §5).
+// Sort compilation and rule SQL builders run against real SQLite (PocketBase tools/search/sort.go, provider.go, apis/record_crud.go).
 #include "filter_test_db.hpp"
 
 using namespace filtertest;

@@ -244,7 +244,7 @@ TEST(Jwt, ParseUnverifiedIgnoresSignatureAndExpiry) {
     EXPECT_FALSE(verifyJwt(token, "whatever", kNow));
 }
 
-// js-sdk-wire §A.5: the SDK decodes the payload with atob(), which rejects '-' and '_'.
+// The JS SDK's getTokenPayload (src/tools/jwt.ts): the SDK decodes the payload with atob(), which rejects '-' and '_'.
 TEST(Jwt, PayloadSegmentIsAtobSafe) {
     auto check = [](const json::Value& claims) {
         std::string token = signJwt(claims, "s");

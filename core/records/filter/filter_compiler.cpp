@@ -1,4 +1,4 @@
-// Filter AST -> SQL (PocketBase tools/search/filter.go). Storage ref §4.2-§4.6.
+// Filter AST -> SQL (PocketBase tools/search/filter.go). buildResolversExpr, resolveEqualExpr.
 #include "records/filter/filter_compiler.hpp"
 
 #include <cstdlib>
@@ -243,7 +243,7 @@ int64_t daysFromCivil(int y, unsigned m, unsigned d) {
 
 constexpr int64_t kDay = 86400000;
 
-// Date macros (§4.2). Integer macros are json::Raw so they bind as INTEGER, not REAL.
+// Date macros (PocketBase tools/search/identifier_macros.go). Integer macros are json::Raw so they bind as INTEGER, not REAL.
 bool macroValue(const std::string& name, json::Value& out) {
     int64_t now = timeutil::nowMillis();
     int64_t days = now >= 0 ? now / kDay : (now - kDay + 1) / kDay;

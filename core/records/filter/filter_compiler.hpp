@@ -1,6 +1,6 @@
 #pragma once
 // Filter expression -> SQLite WHERE fragment (PocketBase's search.FilterData.BuildExpr).
-// Storage ref §4.2-§4.7. SQL uses positional `?` placeholders; `params` are in textual order.
+// PocketBase tools/search/filter.go. SQL uses positional `?` placeholders; `params` are in textual order.
 #include <string>
 #include <string_view>
 #include <vector>
@@ -42,7 +42,7 @@ namespace filter {
 // Parses and builds `expr` with a shared resolver (joins accumulate in it). Throws FilterError.
 // No length check (rules); at most kMaxFilterExprs comparisons.
 SqlFrag buildFilter(std::string_view expr, RecordFieldResolver& resolver);
-// LIKE parameter wrapping (§4.3).
+// LIKE parameter wrapping (PocketBase tools/search/filter.go, wrapLikeParams).
 std::string wrapLikeParam(const std::string& v);
 }  // namespace filter
 

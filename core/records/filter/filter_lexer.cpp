@@ -1,4 +1,4 @@
-// fexpr lexer: see filter_parser.hpp and storage ref §4.1.
+// fexpr lexer: see filter_parser.hpp (github.com/ganigeorgiev/fexpr scanner.go).
 #include "records/filter/filter_parser.hpp"
 
 namespace pb::records::filter {

@@ -1,4 +1,4 @@
-// fexpr parser: flat (join, expr|group) lists; see storage ref §4.1.
+// fexpr parser: flat (join, expr|group) lists; see github.com/ganigeorgiev/fexpr parser.go.
 #include "records/filter/filter_parser.hpp"
 
 namespace pb::records::filter {

@@ -1,7 +1,7 @@
 #pragma once
 // PocketBase's fexpr filter grammar: lexer + parser producing a flat list of (join, expr|group)
 // items, exactly like github.com/ganigeorgiev/fexpr (no precedence; SQL's AND/OR precedence
-// applies when compiled). See storage ref §4.1.
+// applies when compiled). See github.com/ganigeorgiev/fexpr.
 #include <stdexcept>
 #include <string>
 #include <string_view>
