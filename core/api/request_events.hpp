@@ -16,8 +16,9 @@ Ev requestEvent(RequestEvent& e) {
     return ev;
 }
 
-template <class Ev>
-Ev collectionRequestEvent(RequestEvent& e, schema::CollectionPtr c) {
+// C: the event's collection pointer type (const for record requests, mutable for collection ones).
+template <class Ev, class C>
+Ev collectionRequestEvent(RequestEvent& e, C c) {
     Ev ev = requestEvent<Ev>(e);
     ev.collection = std::move(c);
     return ev;

@@ -435,7 +435,7 @@ LoadResult PluginHost::loadLocked(const std::string& name) {
         slot->mapped.fetch_sub(1);
     };
     // 2. manifest, 3. configuration
-    for (auto* step : {&PluginHost::readManifest, &PluginHost::readConfig}) {
+    for (auto step : {&PluginHost::readManifest, &PluginHost::readConfig}) {
         if (std::string err = (this->*step)(*gen); !err.empty()) {
             closeLib();
             return refuse(err);
