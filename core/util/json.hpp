@@ -1,4 +1,12 @@
 #pragma once
+// Every core header includes this one: it marks the translation unit as using the core's pb::
+// namespace, so the plugin SDK's C++ wrapper (sdk/include/pb/) stays in pbsdk:: without its pb alias.
+#ifdef PB_SDK_PB_ALIAS
+#error "include the core's headers before <pb/plugin.hpp> (or define PB_SDK_NO_PB_ALIAS): pb:: is taken by the SDK's alias"
+#endif
+#ifndef PB_CORE_NAMESPACE_PB
+#define PB_CORE_NAMESPACE_PB 1
+#endif
 // A small JSON DOM used across the core: records, collections, settings and events.
 // Objects keep insertion order (PocketBase output order is decided by whoever builds them).
 // Parsing and writing go through RapidJSON.

@@ -14,7 +14,7 @@
 #include <string>
 #include <string_view>
 
-namespace pb::json {
+namespace pbsdk::json {
 
 /// Appends s as a quoted JSON string.
 inline void quote_to(std::string& out, std::string_view s) {
@@ -215,4 +215,15 @@ inline std::optional<std::string_view> member(std::string_view obj, std::string_
     }
 }
 
-}  // namespace pb::json
+}  // namespace pbsdk::json
+
+// The wrapper's namespace is pbsdk; plugins write pb:: (pb::RequestEvent, pb::json::Object) through
+// this alias. A translation unit that also includes the core's headers (a framework program that
+// uses the wrapper) gets no alias: there pb:: is the core and the wrapper is pbsdk:: (include the
+// core's headers first, or define PB_SDK_NO_PB_ALIAS).
+#if !defined(PB_SDK_NO_PB_ALIAS) && !defined(PB_CORE_NAMESPACE_PB)
+#ifndef PB_SDK_PB_ALIAS
+#define PB_SDK_PB_ALIAS 1
+#endif
+namespace pb = pbsdk;
+#endif

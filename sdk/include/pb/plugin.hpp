@@ -35,7 +35,7 @@
 #include <utility>
 #include <vector>
 
-namespace pb {
+namespace pbsdk {
 
 enum class Status : int32_t {
     ok = PB_OK,
@@ -162,11 +162,11 @@ inline void realtime_send(std::string_view topic, std::string_view data_json) {
     check(api().realtime_send(detail::g_ctx, topic.data(), topic.size(), data_json.data(), data_json.size()));
 }
 
-}  // namespace pb
+}  // namespace pbsdk
 
 #include "json.hpp"
 
-namespace pb {
+namespace pbsdk {
 
 // ------------------------------------------------------------------------------------- records
 
@@ -519,6 +519,6 @@ void schedule(F&& fn) {
     });
 }
 
-}  // namespace pb
+}  // namespace pbsdk
 
 #include "registrar.hpp"

@@ -3,7 +3,7 @@
 // Included by <pb/plugin.hpp>; do not include directly.
 #pragma once
 
-namespace pb {
+namespace pbsdk {
 
 /// Collection names or ids a record/request hook is limited to ({} = every collection).
 class Tags {
@@ -209,26 +209,26 @@ void shutdown_plugin(void* state, int32_t reason) noexcept {
 }
 }  // namespace detail
 
-}  // namespace pb
+}  // namespace pbsdk
 
 /// Defines the plugin entry points for a pb::Plugin subclass.
 ///   PB_PLUGIN(MyPlugin, "name", "1.0.0", "what it does")
 #define PB_PLUGIN_WITH_FLAGS(CLASS, NAME, VERSION, DESCRIPTION, FLAGS)                         \
     static pb_status pb_cxx_plugin_init_(const pb_host_api* a, pb_plugin_ctx* c, void** s) {  \
-        return ::pb::detail::init_plugin<CLASS>(a, c, s);                                      \
+        return ::pbsdk::detail::init_plugin<CLASS>(a, c, s);                                      \
     }                                                                                          \
-    static void pb_cxx_plugin_shutdown_(void* s, int32_t r) { ::pb::detail::shutdown_plugin<CLASS>(s, r); } \
+    static void pb_cxx_plugin_shutdown_(void* s, int32_t r) { ::pbsdk::detail::shutdown_plugin<CLASS>(s, r); } \
     PB_PLUGIN_DEFINE(NAME, VERSION, DESCRIPTION, FLAGS, pb_cxx_plugin_init_, pb_cxx_plugin_shutdown_)
 #define PB_PLUGIN(CLASS, NAME, VERSION, DESCRIPTION) PB_PLUGIN_WITH_FLAGS(CLASS, NAME, VERSION, DESCRIPTION, 0)
 
 /// Function-style plugin: the body receives `pb::Registrar& reg`.
 ///   PB_PLUGIN_FUNC("name", "1.0.0", "desc") { reg.get("/api/x", ...); }
 #define PB_PLUGIN_FUNC(NAME, VERSION, DESCRIPTION)                                             \
-    static void pb_cxx_plugin_body_(::pb::Registrar& reg);                                     \
+    static void pb_cxx_plugin_body_(::pbsdk::Registrar& reg);                                     \
     namespace {                                                                                \
-    struct PbFuncPlugin_ final : ::pb::Plugin {                                                \
-        void init(::pb::Registrar& r) override { pb_cxx_plugin_body_(r); }                    \
+    struct PbFuncPlugin_ final : ::pbsdk::Plugin {                                                \
+        void init(::pbsdk::Registrar& r) override { pb_cxx_plugin_body_(r); }                    \
     };                                                                                         \
     }                                                                                          \
     PB_PLUGIN(PbFuncPlugin_, NAME, VERSION, DESCRIPTION)                                       \
-    static void pb_cxx_plugin_body_(::pb::Registrar& reg)
+    static void pb_cxx_plugin_body_(::pbsdk::Registrar& reg)
