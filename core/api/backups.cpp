@@ -90,11 +90,7 @@ void upload(RequestEvent& e) {
 void download(RequestEvent& e) {
     records::RecordPtr auth;
     if (auto token = e.request.queryParam("token"); token && !token->empty()) {
-        try {
-            auth = e.app.findRecordByToken(*token, "file");
-        } catch (...) {
-            auth = nullptr;
-        }
+        auth = e.app.findRecordByToken(*token, "file");  // null for any invalid token
     }
     if (!auth || !auth->isSuperuser()) throw forbidden("Insufficient permissions to access the resource.");
     const std::string key = e.pathValue("key");

@@ -47,8 +47,11 @@ bool canAccess(App& app, const schema::Collection& c, const std::string& id, con
         q.where = q.where.empty() ? idCond : "(" + q.where + ") AND " + idCond;
         q.whereParams.emplace_back(id);
         return !app.db().query(q.itemsSql(1), q.params()).empty();
-    } catch (...) {
+    } catch (const ApiError&) {
         return false;  // invalid filter or rule: nothing is sent
+    } catch (const db::DbError& ex) {
+        app.logError(std::string("realtime access check: ") + ex.what());
+        return false;
     }
 }
 
@@ -82,7 +85,7 @@ std::optional<std::string> buildMessage(App& app, const std::string& action, con
         std::vector<records::RecordPtr> list{copy};
         try {
             expandRecords(app, &ev, info, list, expand);
-        } catch (...) {
+        } catch (const ApiError&) {
             // an invalid expand is ignored, as on the REST API
         }
     }
@@ -93,7 +96,8 @@ std::optional<std::string> buildMessage(App& app, const std::string& action, con
         try {
             pickFields(picked, fields, false);
             rj = std::move(picked);
-        } catch (...) {
+        } catch (const ApiError&) {
+            // an invalid fields modifier sends the whole record
         }
     }
     json::Value data = json::Value(json::Object{{"action", action}, {"record", std::move(rj)}});

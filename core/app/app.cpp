@@ -44,7 +44,10 @@ bool App::restart(std::function<void()> afterStop) {
 App::~App() {
     try {
         stop();
+    } catch (const std::exception& ex) {
+        logError(std::string("stop: ") + ex.what());  // a destructor must not throw
     } catch (...) {
+        logError("stop: unknown error");
     }
 }
 

@@ -281,6 +281,7 @@ private:
         res.setHeader("Connection", "close");
         closeWriteAfter(sendResponse(w, res), weakPeer);
     } catch (...) {
+        // The peer went away while the response was written: nothing is left to answer.
     }
 
     static void startStream(Response& res, const std::weak_ptr<Tcp::Peer>& weakPeer) {

@@ -48,6 +48,7 @@ void SerialExecutor::run() {
         try {
             job();
         } catch (...) {
+            // Jobs own their error handling (they log); a stray exception must not stop the queue.
         }
         lk.lock();
         ++done_;
