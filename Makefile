@@ -30,7 +30,7 @@ test: build
 test-differential: build
 	PB_REF_DIR=$(abspath $(BUILD))/pocketbase-0.40.6 bash tests/js-sdk/differential.sh $(BUILD)/pb
 
-# Benchmarks: Release build in build-bench/, floor + PocketBase operations, writes docs/benchmarks.md.
+# Benchmarks: Release build in build-bench/, floor + PocketBase operations, writes docs/evidence/benchmarks.md.
 bench: deps
 	cmake -S . -B build-bench -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
 	bash bench/run.sh --build-dir build-bench
@@ -44,8 +44,8 @@ CRASH_ROUNDS ?= 30
 reliability: build
 	cd $(BUILD) && PB_CRASH_ROUNDS=$(CRASH_ROUNDS) PB_CRASH_MAX_MS=4000 ctest --output-on-failure -L reliability --timeout 3600
 # Soak (not in `make test`): SOAK_SECONDS of rate-bounded mixed load + SSE churn + a plugin reload every
-# 30 s; RSS/fds/threads sampled every 10 s must be flat after warm-up. Writes docs/soak.{png,tsv} +
-# docs/soak-summary.txt for a run of >= 1800 s. Quick check: make soak SOAK_SECONDS=120.
+# 30 s; RSS/fds/threads sampled every 10 s must be flat after warm-up. Writes docs/evidence/soak.{png,tsv} +
+# docs/evidence/soak-summary.txt for a run of >= 1800 s. Quick check: make soak SOAK_SECONDS=120.
 SOAK_SECONDS ?= 1800
 soak: deps $(BUILD)/build.ninja
 	SOAK_SECONDS=$(SOAK_SECONDS) bash scripts/soak.sh --build-dir $(BUILD)

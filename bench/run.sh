@@ -2,7 +2,7 @@
 # bench/run.sh -- the benchmark suite (`make bench`). Builds (Release, build-bench/), measures the
 # floor (bench/floor: bare Pistache + SQLite), starts `pb serve` on a loopback port with a fresh
 # data dir, seeds, drives load with wrk (bench/lua/*.lua), stops everything and prints one table;
-# the full run also writes docs/benchmarks.md and docs/benchmarks.png.
+# the full run also writes docs/evidence/benchmarks.md and docs/evidence/benchmarks.png.
 #
 #   bench/run.sh [--smoke] [--no-build] [--build-dir DIR] [--out DIR]
 #   env: BENCH_DURATION (s per wrk run, default 6), BENCH_SSE_CLIENTS (default 10000)
@@ -74,7 +74,7 @@ PLUG_V2="$BUILD_DIR/bench/plugins/v2/bench_hook.so"
 for f in "$PB" "$FLOOR" "$CLIENT"; do [ -x "$f" ] || { echo "missing $f (build it first)"; exit 1; }; done
 
 WORK=$(mktemp -d /tmp/pb-bench.XXXXXX)
-[ -n "$OUT_DIR" ] || { if [ "$MODE" = smoke ]; then OUT_DIR="$WORK"; else OUT_DIR="$ROOT/docs"; fi; }
+[ -n "$OUT_DIR" ] || { if [ "$MODE" = smoke ]; then OUT_DIR="$WORK"; else OUT_DIR="$ROOT/docs/evidence"; fi; }
 mkdir -p "$OUT_DIR"
 RES="$WORK/results.tsv"   # key, label, conc, rps, errors, floorKey, pbRef, target, note
 : >"$RES"

@@ -19,7 +19,7 @@
 #   env: SOAK_SECONDS (default 1800; 120 for a quick check), SOAK_CONNS (4), SOAK_DELAY_MS (15),
 #        SOAK_SSE (100), SOAK_RELOAD_EVERY (30), SOAK_MAX_SLOPE_MB (1.0), SOAK_FD_SLACK (8),
 #        SOAK_THREAD_SLACK (4), SOAK_ENFORCE_SLOPE (1 for runs >= 600 s, else 0), KEEP=1 keeps the work dir
-# Output: DIR/soak.tsv, DIR/soak.png, DIR/soak-summary.txt (DIR = docs/ for a run of >= 1800 s,
+# Output: DIR/soak.tsv, DIR/soak.png, DIR/soak-summary.txt (DIR = docs/evidence/ for a run of >= 1800 s,
 # else the work dir under /tmp).
 set -uo pipefail
 
@@ -66,7 +66,7 @@ REV="$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
 git -C "$ROOT" diff --quiet HEAD -- core cmd 2>/dev/null || REV="$REV + uncommitted changes in core/ or cmd/"
 
 WORK=$(mktemp -d /tmp/pb-soak.XXXXXX)
-[ -n "$OUT_DIR" ] || { if [ "$SECS" -ge 1800 ]; then OUT_DIR="$ROOT/docs"; else OUT_DIR="$WORK"; fi; }
+[ -n "$OUT_DIR" ] || { if [ "$SECS" -ge 1800 ]; then OUT_DIR="$ROOT/docs/evidence"; else OUT_DIR="$WORK"; fi; }
 mkdir -p "$OUT_DIR"
 SERVER_PID="" BG_PIDS=""
 cleanup() {
