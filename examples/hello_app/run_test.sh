@@ -3,18 +3,7 @@
 # port and checks its route + middleware, record hook and cron job over HTTP.
 set -euo pipefail
 APP="$1"
-DIR="$(mktemp -d)"
-PID=""
-cleanup() {
-    if [[ -n "$PID" ]]; then kill "$PID" 2>/dev/null || true; wait "$PID" 2>/dev/null || true; fi
-    rm -rf "$DIR"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; [[ -f "$DIR/serve.log" ]] && cat "$DIR/serve.log" >&2; exit 1; }
-json() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
-
-PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
-BASE="http://127.0.0.1:$PORT"
+source "$(dirname "$0")/../../tests/support/example_app.sh"
 
 "$APP" superuser upsert admin@example.com 'Passw0rd!123' --dir "$DIR/data" >/dev/null
 out="$("$APP" greet Tester --dir "$DIR/data")"
@@ -27,14 +16,7 @@ out="$("$APP" greet --help --dir "$DIR/data")" || fail "greet --help failed"
 out="$("$APP" greet --dir "$DIR/data" --loud -- -h)"
 [[ "$out" == "Hello, --loud! There are 0 posts." ]] || fail "greet with flags printed: $out"
 
-# setpriv: the server gets SIGKILL if this script dies (ctest timeout), so it never outlives the test.
-setpriv --pdeathsig KILL -- "$APP" serve --http "127.0.0.1:$PORT" --dir "$DIR/data" >"$DIR/serve.log" 2>&1 &
-PID=$!
-for _ in $(seq 1 100); do
-    curl -sf "$BASE/api/health" >/dev/null 2>&1 && break
-    sleep 0.1
-done
-curl -sf "$BASE/api/health" >/dev/null || fail "server did not start"
+start_app "$APP"
 
 # Custom route + middleware (the name is percent-decoded).
 hdrs="$(curl -s -D - -o "$DIR/hello.json" "$BASE/api/hello/J%C3%BCrgen")"
@@ -48,9 +30,7 @@ title="$(curl -s -X POST -H 'Content-Type: application/json' -d '{"title":"hello
 [[ "$title" == "HELLO HOOKS" ]] || fail "title: $title"
 
 # Cron job, run now through the API (superuser only).
-token="$(curl -s -X POST -H 'Content-Type: application/json' \
-    -d '{"identity":"admin@example.com","password":"Passw0rd!123"}' \
-    "$BASE/api/collections/_superusers/auth-with-password" | json 'd["token"]')"
+token="$(superuser_token)"
 curl -s "$BASE/api/crons" -H "Authorization: $token" | grep -q '"hello_tick"' || fail "cron job not listed"
 code="$(curl -s -o /dev/null -w '%{http_code}' -X POST -H "Authorization: $token" "$BASE/api/crons/hello_tick")"
 [[ "$code" == "204" ]] || fail "POST /api/crons/hello_tick: $code"

@@ -6,37 +6,20 @@
 set -euo pipefail
 APP="$1"
 EMBEDDED="$2"
-DIR="$(mktemp -d)"
-PID=""
-cleanup() {
-    if [[ -n "$PID" ]]; then kill "$PID" 2>/dev/null || true; wait "$PID" 2>/dev/null || true; fi
-    rm -rf "$DIR"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; [[ -f "$DIR/serve.log" ]] && cat "$DIR/serve.log" >&2; exit 1; }
-json() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
+source "$(dirname "$0")/../support/example_app.sh"
 
 out="$("$APP" greet Ada --dir "$DIR/data")"
 [[ "$out" == "Hello, Ada! There are 0 posts." ]] || fail "greet printed: $out"
 
-PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
-BASE="http://127.0.0.1:$PORT"
 "$APP" superuser upsert admin@example.com 'Passw0rd!123' --dir "$DIR/data" >/dev/null
-setpriv --pdeathsig KILL -- "$APP" serve --http "127.0.0.1:$PORT" --dir "$DIR/data" >"$DIR/serve.log" 2>&1 &
-PID=$!
-for _ in $(seq 1 100); do
-    curl -sf "$BASE/api/health" >/dev/null 2>&1 && break
-    sleep 0.1
-done
+start_app "$APP"
 hdrs="$(curl -s -D - -o "$DIR/hello.json" "$BASE/api/hello/world")"
 grep -qi '^x-hello: from-middleware' <<<"$hdrs" || fail "middleware header missing: $hdrs"
 [[ "$(json 'd["message"]' <"$DIR/hello.json")" == "Hello world!" ]] || fail "message: $(cat "$DIR/hello.json")"
 title="$(curl -s -X POST -H 'Content-Type: application/json' -d '{"title":"hello hooks"}' \
     "$BASE/api/collections/posts/records" | json 'd["title"]')"
 [[ "$title" == "HELLO HOOKS" ]] || fail "title: $title"
-token="$(curl -s -X POST -H 'Content-Type: application/json' \
-    -d '{"identity":"admin@example.com","password":"Passw0rd!123"}' \
-    "$BASE/api/collections/_superusers/auth-with-password" | json 'd["token"]')"
+token="$(superuser_token)"
 curl -s "$BASE/api/crons" -H "Authorization: $token" | grep -q '"hello_tick"' || fail "cron job not listed"
 
 (cd "$DIR" && "$EMBEDDED" >"$DIR/embedded.log" 2>&1) || fail "embedded program failed: $(cat "$DIR/embedded.log")"
