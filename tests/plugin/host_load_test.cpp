@@ -265,3 +265,22 @@ TEST(PluginHost, SerializedFlagAndSchedule) {
     }
     EXPECT_TRUE(done) << s.get("/api/serial/ran").body;
 }
+
+// A plugin compiled against the frozen ABI 1.0 header (tests/plugin/abi_1_0/pb_plugin.h) loads and
+// works on this host: routes, group and global middleware, the error mapping, its cron job.
+TEST(PluginAbiCompat, Frozen10PluginWorksOnThisHost) {
+    PluginDir dir;
+    dir.install(fixture("fx_frozen10"), "frozen10");
+    pbtest::TestServer s({"--plugins", dir.str()});
+    auto r = s.get("/api/frozen10/version");
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(r.json()["version"].getString(), "1.0-frozen");
+    EXPECT_EQ(r.headers["x-fx-mw"], "1.0-frozen");
+    EXPECT_EQ(r.headers["x-fx-global"], "1.0-frozen");
+    EXPECT_EQ(s.get("/api/frozen10/err/404").status, 404);
+    EXPECT_EQ(s.get("/api/frozen10/err/409").status, 409);
+    auto info = pluginInfo(s, "frozen10");
+    EXPECT_EQ(info["abi"].getString(), "1.0");
+    EXPECT_EQ(info["state"].getString(), "active");
+    EXPECT_TRUE(hasCron(s, "frozen10:tick"));
+}
