@@ -128,7 +128,11 @@ TEST(ApiRealtimeLimits, NonReadingClientIsClosedAtTheBacklogCapAndServerMemorySt
     peak = std::max(peak, rssKb(pid));
     const long growthMb = (peak - before) / 1024;
     std::printf("[backlog] RSS %ld kB before, peak %ld kB (+%ld MB)\n", before, peak, growthMb);
-    EXPECT_LT(growthMb, 170) << "server memory grew with the stalled clients' backlog";
+    // Sanitizer runs (PB_TEST_SLOW) multiply every allocation's footprint (TSan measured +245 MB
+    // with the cap): the bound holds for the plain build only; the disconnects above hold for all.
+    if (pbtest::slowFactor() == 1) {
+        EXPECT_LT(growthMb, 170) << "server memory grew with the stalled clients' backlog";
+    }
     EXPECT_EQ(s.get("/api/health").status, 200);
 }
 
