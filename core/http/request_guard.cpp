@@ -307,6 +307,7 @@ std::string refusalResponse(RequestGuard::Verdict v, std::string_view reason) {
         case RequestGuard::Verdict::HeaderTooLarge: status = 431, text = "Request Header Fields Too Large"; break;
         case RequestGuard::Verdict::BodyTooLarge: status = 413, text = "Request Entity Too Large"; break;
         case RequestGuard::Verdict::UnsupportedEncoding: status = 501, text = "Not Implemented"; break;
+        case RequestGuard::Verdict::TooManyPipelined: status = 429, text = "Too Many Requests"; break;
         default: break;
     }
     if (reason.empty()) reason = status == 431 ? "Request header fields too large."

@@ -33,6 +33,7 @@ public:
         HeaderTooLarge,       // 431
         BodyTooLarge,         // 413
         UnsupportedEncoding,  // 501: a Transfer-Encoding other than chunked (as Go answers)
+        TooManyPipelined,     // 429: the connection's queue of unanswered requests is full
     };
     enum class Event {
         NeedMore,  // the input is consumed

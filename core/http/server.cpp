@@ -172,22 +172,35 @@ public:
 
     // Requests of one connection run one at a time, in arrival order, so pipelined requests are
     // answered in order: the next one reaches the pool once the previous response is handed to
-    // the transport (never, after a stream: it owns the connection).
+    // the transport (never, after a stream: it owns the connection). The reactor keeps reading
+    // while one runs, so what waits is bounded (mayQueue): a client that pipelines past it is
+    // refused, as it would otherwise hold any number of bodies in server memory.
+    static constexpr size_t kMaxWaiting = 64;
     struct Strand {
         std::mutex mu;
         bool busy = false;
-        std::deque<std::function<void()>> waiting;
+        std::deque<std::pair<std::function<void()>, size_t>> waiting;  // job, body bytes
+        size_t waitingBytes = 0;
     };
+
+    // Whether one more request with `bodyBytes` may wait on the strand. Checked and queued on the
+    // connection's reactor thread; workers only shrink the queue meanwhile.
+    static bool mayQueue(Strand& strand, size_t bodyBytes, size_t maxBytes) {
+        std::lock_guard lk(strand.mu);
+        if (!strand.busy) return true;
+        return strand.waiting.size() < kMaxWaiting && strand.waitingBytes + bodyBytes <= maxBytes;
+    }
 
     void onRequest(const Http::Request& req, std::string body, bool hasBody, Http::ResponseWriter writer,
                    std::shared_ptr<Strand> strand) {
         std::weak_ptr<Tcp::Peer> weakPeer = writer.getPeer();
         auto shared = std::make_shared<Http::ResponseWriter>(std::move(writer));
         auto request = std::make_shared<Request>(convert(req, std::move(body), hasBody));
+        const size_t bytes = request->body.size();
         std::function<void()> job = [this, shared, request, weakPeer, strand] {
             handle(shared, *request, weakPeer, strand);
         };
-        if (!admit(*strand, job)) return;  // queued behind an earlier request
+        if (!admit(*strand, job, bytes)) return;  // queued behind an earlier request
         if (!pool_->submit(std::move(job))) {
             Response r;
             r.status = 503;
@@ -211,10 +224,11 @@ public:
 private:
     // True when the strand was idle and is now busy with `job` (the caller runs it); false when
     // the job was queued behind the strand's current one.
-    static bool admit(Strand& strand, std::function<void()>& job) {
+    static bool admit(Strand& strand, std::function<void()>& job, size_t bytes = 0) {
         std::lock_guard lk(strand.mu);
         if (strand.busy) {
-            strand.waiting.push_back(std::move(job));
+            strand.waiting.emplace_back(std::move(job), bytes);
+            strand.waitingBytes += bytes;
             return false;
         }
         strand.busy = true;
@@ -230,12 +244,14 @@ private:
                 strand.busy = false;
                 return;
             }
-            job = std::move(strand.waiting.front());
+            job = std::move(strand.waiting.front().first);
+            strand.waitingBytes -= strand.waiting.front().second;
             strand.waiting.pop_front();
         }
         if (!pool_->submit(std::move(job))) {
             std::lock_guard lk(strand.mu);  // stopping: drop what waits, the connection closes
             strand.waiting.clear();
+            strand.waitingBytes = 0;
             strand.busy = false;
         }
     }
@@ -346,7 +362,7 @@ public:
                     }
                     break;
                 case RequestGuard::Event::Body:
-                    dispatch(*guard, peer);
+                    if (!dispatch(*guard, peer)) return;
                     break;
                 case RequestGuard::Event::Refused:
                     refuse(*guard, peer);
@@ -376,8 +392,17 @@ private:
         return false;
     }
 
-    void dispatch(RequestGuard& guard, const std::shared_ptr<Tcp::Peer>& peer) {
+    // False when the request was refused instead (the connection's queue is full).
+    bool dispatch(RequestGuard& guard, const std::shared_ptr<Tcp::Peer>& peer) {
         auto parser = Http::Handler::getParser(peer);
+        auto strand = std::static_pointer_cast<RequestRunner::Strand>(peer->tryGetData(kStrandKey));
+        std::string body = guard.takeBody();
+        if (!RequestRunner::mayQueue(*strand, body.size(), limits_.maxRequestBytes)) {
+            parser->reset();
+            guard.refuse(RequestGuard::Verdict::TooManyPipelined, "Too many pipelined requests on one connection.");
+            refuse(guard, peer);
+            return false;
+        }
         auto& request = parser->request;
         Http::ResponseWriter response(request.version(), transport(), this, peer);
         request.copyAddress(peer->address());
@@ -385,9 +410,9 @@ private:
         auto connection = request.headers().tryGet<Http::Header::Connection>();
         response.headers().add<Http::Header::Connection>(connection ? connection->control()
                                                                     : Http::ConnectionControl::Close);
-        auto strand = std::static_pointer_cast<RequestRunner::Strand>(peer->tryGetData(kStrandKey));
-        runner_->onRequest(request, guard.takeBody(), guard.hasBody(), std::move(response), std::move(strand));
+        runner_->onRequest(request, std::move(body), guard.hasBody(), std::move(response), std::move(strand));
         parser->reset();
+        return true;
     }
 
     void refuse(const RequestGuard& guard, const std::shared_ptr<Tcp::Peer>& peer) {

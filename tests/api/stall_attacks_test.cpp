@@ -188,6 +188,26 @@ TEST_F(StallAttacks, PipelinedRequestsAreAnsweredInOrder) {
     EXPECT_NE(seq.find("Invalid Content-Length header."), std::string::npos) << seq;
 }
 
+// A client that pipelines far more requests than are answered cannot queue them without bound:
+// past 64 waiting requests (or 16 MiB of waiting bodies) the connection gets a JSON 429 and is
+// closed, after the answers to what was queued; the server keeps serving.
+TEST_F(StallAttacks, PipelineQueueIsBounded) {
+    const std::string search = "GET /api/collections/throttled/records?filter=" + pb::str::urlEncode("title = 'none'") +
+                               " HTTP/1.1\r\nHost: x\r\n\r\n";
+    std::string batch;
+    for (int i = 0; i < 10; ++i) batch += search;  // from the 4th on each waits 0-499 ms on the timer
+    for (int i = 0; i < 300; ++i) batch += "GET /api/health HTTP/1.1\r\nHost: x\r\n\r\n";
+    auto r = exchange(s->port(), batch, 20);
+    std::string all = r.head + "\r\n\r\n" + r.body;
+    size_t answered = 0;
+    for (size_t pos = 0; (pos = all.find("HTTP/1.1 ", pos)) != std::string::npos; ++pos) ++answered;
+    EXPECT_LT(answered, 310u) << "every pipelined request was queued";
+    EXPECT_NE(all.find("HTTP/1.1 429"), std::string::npos);
+    EXPECT_NE(all.find("Too many pipelined requests on one connection."), std::string::npos);
+    EXPECT_TRUE(r.closed);
+    EXPECT_EQ(s->get("/api/health").status, 200);
+}
+
 struct Attacker {
     std::thread writer, reader;
     std::atomic<int> status{0};
