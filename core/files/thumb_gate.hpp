@@ -3,8 +3,8 @@
 // thumbs.cpp; this adds the limits across requests:
 //   - decode slots: at most `slots` decodes at once and at most `pixelBudget` declared source
 //     pixels in flight (a decoded pixel costs libgd 4 bytes, plus the decoder's own buffers); a
-//     request that cannot get a slot within `wait` serves the original instead of holding its
-//     worker;
+//     request that cannot get a slot within `wait` (0 in the server) serves the original
+//     instead of holding its worker;
 //   - refusals: a source that could not be made into a thumbnail (over the cap, malformed) is
 //     remembered, bounded to `maxRefusals` entries (oldest forgotten first), so it is not
 //     re-read and re-decoded on every request.
@@ -30,7 +30,8 @@ public:
     struct Limits {
         int slots = 4;
         uint64_t pixelBudget = 60ull * 1000 * 1000;
-        std::chrono::milliseconds wait{3000};
+        // 0 in the server: a worker never waits for a slot (the request serves the original).
+        std::chrono::milliseconds wait{0};
         size_t maxRefusals = 1024;
     };
 

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <future>
 #include <thread>
+#include <vector>
 
 #include "files/thumb_gate.hpp"
 
@@ -72,4 +73,19 @@ TEST(ThumbGate, RefusalsAreRememberedAndBounded) {
     gate.refuse("d");  // over the bound: the oldest is forgotten
     EXPECT_FALSE(gate.refused("a"));
     EXPECT_TRUE(gate.refused("b") && gate.refused("d"));
+}
+
+// The server's gate (default limits) never parks a worker: with every slot busy, acquire gives up
+// at once (the request then serves the original).
+TEST(ThumbGate, ServerDefaultsNeverWaitForASlot) {
+    ThumbGate gate{ThumbGate::Limits{}};
+    std::vector<ThumbGate::Slot> held;
+    for (int i = 0; i < ThumbGate::Limits{}.slots; ++i) {
+        auto s = gate.acquire(1);
+        ASSERT_TRUE(s);
+        held.push_back(std::move(*s));
+    }
+    const auto t0 = std::chrono::steady_clock::now();
+    EXPECT_FALSE(gate.acquire(1));
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(1));
 }
